@@ -1,0 +1,41 @@
+# The two commands that matter: `make run` and `make test` (see README.md).
+SHELL := /bin/bash
+PY := .venv/bin/python
+ROLE ?= customer
+SUB ?=
+CUSTOMER ?=
+
+.PHONY: run setup test token index train validate lock clean logs
+
+run:            ## set up what is missing, then run Rasa, the action server and the gateway
+	@./scripts/run.sh run
+
+setup:          ## venv, dependencies, database, search index and model, without starting anything
+	@./scripts/run.sh setup
+
+test:           ## setup, rasa data validate, unit + integration + browser tests
+	@./scripts/test.sh
+
+token:          ## print a dev token: make token CUSTOMER=demo | make token ROLE=agent SUB=alice
+	@./scripts/bootstrap.sh >&2
+	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} $(PY) -m assistant.cli token --role $(ROLE) --sub "$(or $(SUB),$(CUSTOMER))"
+
+index:          ## rebuild the search index from search_index/catalog and swap it in
+	@./scripts/bootstrap.sh
+	@$(PY) -m search_index.builder
+
+train:          ## train the Rasa model if its inputs changed
+	@./scripts/run.sh setup
+
+validate:       ## check the training data and domain
+	@./scripts/bootstrap.sh
+	@.venv/bin/rasa data validate --config config.yml --domain domain.yml --data nlu_data
+
+lock:           ## re-resolve requirements.in into requirements.lock in a scratch venv
+	@./scripts/lock.sh
+
+logs:           ## follow the logs of a running stack
+	@tail -F data/logs/*.log
+
+clean:          ## remove the venv, models, data and test output (keeps nothing generated)
+	rm -rf .venv models data test-output .rasa

@@ -1,0 +1,1 @@
+"""Mobile-banking conversational assistant and smart search service."""

@@ -1,0 +1,25 @@
+"""Run the gateway: ``python -m assistant.gateway`` (host/port from the environment)."""
+from __future__ import annotations
+
+import logging
+import sys
+
+from assistant.config import ConfigError, Settings
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(message)s")
+    try:
+        settings = Settings.from_env()
+        from assistant.gateway.app import create_app
+
+        app = create_app(settings)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app.run(host=settings.host, port=settings.port, access_log=False, motd=False, workers=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

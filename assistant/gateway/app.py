@@ -1,0 +1,41 @@
+"""Builds the gateway Sanic app from settings; ``python -m assistant.gateway`` runs it."""
+from __future__ import annotations
+
+from sanic import Sanic
+
+from assistant.config import Settings
+from assistant.db.engine import session_scope
+from assistant.db.seed import seed_demo_data
+from assistant.gateway import chat, health, web
+from assistant.gateway.errors import register_error_handlers
+from assistant.gateway.rasa_client import RasaClient
+from search_index.service import SearchService
+
+MAX_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
+    jwt_secret = settings.effective_jwt_secret()  # refuses the dev secret outside dev: fail before serving
+    app = Sanic(name)
+    app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
+    app.config.FALLBACK_ERROR_FORMAT = "json"
+    app.ctx.settings = settings
+    app.ctx.jwt_secret = jwt_secret
+    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token)
+    app.ctx.search = SearchService(settings.search_index_dir)
+
+    for module in (chat, health, web):
+        app.blueprint(module.bp)
+    register_error_handlers(app)
+
+    @app.before_server_start
+    async def _start(app_: Sanic, _loop) -> None:
+        with session_scope(settings.database_url, write=True) as session:
+            seed_demo_data(session)
+        await app_.ctx.rasa.start()
+
+    @app.after_server_stop
+    async def _stop(app_: Sanic, _loop) -> None:
+        await app_.ctx.rasa.close()
+
+    return app

@@ -1,0 +1,79 @@
+"""Talks to the Rasa server over its REST channel and HTTP API (localhost only)."""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Dict, List, Optional
+
+import aiohttp
+
+
+class RasaUnavailable(Exception):
+    """Rasa did not answer in time or answered with an error."""
+
+
+class RasaClient:
+    def __init__(self, base_url: str, auth_token: Optional[str] = None, timeout_s: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth_token = auth_token
+        self.timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=self.timeout)
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    def _params(self) -> Dict[str, str]:
+        return {"token": self.auth_token} if self.auth_token else {}
+
+    async def send_message(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        """Send one user message; returns Rasa's bot messages in order."""
+        assert self._session is not None, "RasaClient.start() was not awaited"
+        body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
+        try:
+            async with self._session.post(f"{self.base_url}/webhooks/rest/webhook", json=body) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"rasa answered HTTP {resp.status}")
+                payload = await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        return payload if isinstance(payload, list) else []
+
+    async def status(self) -> Dict[str, Any]:
+        """Rasa's /status: raises RasaUnavailable unless a model is loaded."""
+        assert self._session is not None
+        try:
+            async with self._session.get(f"{self.base_url}/status", params=self._params(),
+                                         timeout=aiohttp.ClientTimeout(total=3)) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"rasa status HTTP {resp.status}")
+                info = await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        if not info.get("model_file"):
+            raise RasaUnavailable("no model loaded")
+        return info
+
+
+def to_reply_messages(messages: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """Rasa's REST output → the gateway's message shape.
+
+    Rasa emits one utterance with text and a custom payload as two messages
+    (text first, then the custom JSON); they are folded back into one message
+    whose custom payload is under ``data``.
+    """
+    out: List[Dict[str, Any]] = []
+    for message in messages:
+        custom = message.get("custom")
+        data = custom if isinstance(custom, dict) else ({} if custom is None else {"value": custom})
+        text = message.get("text") or ""
+        buttons = list(message.get("buttons") or [])
+        if not text and not buttons and data and out and not out[-1]["data"]:
+            out[-1]["data"] = data
+            continue
+        if not text and not buttons and not data:
+            continue
+        out.append({"text": text, "buttons": buttons, "data": data})
+    return out

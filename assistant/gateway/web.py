@@ -1,0 +1,43 @@
+"""The web page (chat panel + search box) and, in dev only, a token for it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, file, json
+
+from assistant.auth import ROLES, mint_token
+from assistant.gateway.errors import ApiError
+
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+bp = Blueprint("web")
+
+
+@bp.get("/")
+async def index(_: Request) -> HTTPResponse:
+    return await file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8")
+
+
+@bp.get("/static/<name:str>")
+async def static(_: Request, name: str) -> HTTPResponse:
+    path = (STATIC_DIR / name).resolve()
+    if path.parent != STATIC_DIR or not path.is_file():
+        raise ApiError(404, "not_found", "请求的资源不存在")
+    return await file(path)
+
+
+@bp.get("/api/dev/token")
+async def dev_token(request: Request) -> HTTPResponse:
+    """A token for the page's demo login; does not exist outside ASSISTANT_ENV=dev."""
+    if not request.app.ctx.settings.is_dev:
+        raise ApiError(404, "not_found", "请求的资源不存在")
+    sub = request.args.get("sub", "demo")
+    role = request.args.get("role", "customer")
+    if role not in ROLES:
+        raise ApiError(400, "invalid_role", "未知的角色")
+    try:
+        token = mint_token(request.app.ctx.jwt_secret, sub, role)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_subject", "用户名不合法") from exc
+    return json({"token": token, "sub": sub, "role": role})

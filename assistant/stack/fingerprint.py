@@ -1,0 +1,34 @@
+"""Content hashes of the inputs of a build step, so unchanged inputs skip the step."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Iterable
+
+from assistant.config import REPO_ROOT
+
+
+def files_under(patterns: Iterable[str], root: Path = REPO_ROOT) -> list:
+    found = set()
+    for pattern in patterns:
+        found.update(p for p in root.glob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(found)
+
+
+def fingerprint(patterns: Iterable[str], root: Path = REPO_ROOT) -> str:
+    """sha256 over the relative paths and contents of every file matching ``patterns``."""
+    digest = hashlib.sha256()
+    for path in files_under(patterns, root):
+        digest.update(str(path.relative_to(root)).encode())
+        digest.update(b"\0")
+        digest.update(path.read_bytes())
+        digest.update(b"\0")
+    return digest.hexdigest()
+
+
+# What a trained model depends on: change any of these and the model is retrained.
+MODEL_INPUTS = ("config.yml", "domain.yml", "nlu_data/**/*.yml", "nlu_data/**/*.txt", "assistant/nlu/**/*.py",
+                "assistant/textnorm.py")
+# What the search index depends on.
+INDEX_INPUTS = ("search_index/catalog/*.yml", "search_index/analysis.py", "search_index/builder.py",
+                "assistant/textnorm.py")

@@ -1,0 +1,104 @@
+"""First-run and incremental setup: database, search index, Rasa model. Each step skips itself
+when its inputs have not changed since it last ran."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Optional
+
+from assistant.config import REPO_ROOT, Settings
+from assistant.stack.fingerprint import INDEX_INPUTS, MODEL_INPUTS, fingerprint
+
+KEEP_MODELS = 3
+
+
+def say(message: str) -> None:
+    print(f"==> {message}", flush=True)
+
+
+def venv_bin(name: str) -> str:
+    """A console script of the running interpreter's environment (the project's .venv)."""
+    return str(Path(sys.executable).parent / name)
+
+
+def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+    """Environment for every process of the stack: repo importable, no telemetry, quiet TF."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env["ASSISTANT_DATA_DIR"] = str(settings.data_dir)
+    env["DATABASE_URL"] = settings.database_url
+    env["SEARCH_INDEX_DIR"] = str(settings.search_index_dir)
+    env["ACTION_ENDPOINT_URL"] = f"{settings.actions_url}/webhook"
+    env.update(extra or {})
+    return env
+
+
+def ensure_database(settings: Settings) -> None:
+    from assistant.db.engine import session_scope
+    from assistant.db.seed import seed_demo_data
+
+    with session_scope(settings.database_url, write=True) as session:
+        if seed_demo_data(session):
+            say("database created and demo data seeded")
+        else:
+            say("database ready")
+
+
+def ensure_index(settings: Settings, force: bool = False) -> None:
+    from search_index.builder import build_index
+    from search_index.catalog import load_catalog
+
+    root = settings.search_index_dir
+    stamp_file = root / "BUILT_FROM"
+    want = fingerprint(INDEX_INPUTS)
+    if not force and stamp_file.exists() and stamp_file.read_text().strip() == want and (root / "CURRENT").exists():
+        say("search index up to date")
+        return
+    started = time.perf_counter()
+    entries = load_catalog()
+    build_index(entries, root)
+    stamp_file.write_text(want)
+    say(f"search index built: {len(entries)} entries in {time.perf_counter() - started:.1f}s")
+
+
+def model_path(settings: Settings) -> Path:
+    return settings.models_dir / f"model-{fingerprint(MODEL_INPUTS)[:16]}.tar.gz"
+
+
+def ensure_model(settings: Settings, force: bool = False) -> Path:
+    """Train only when config, domain, training data or custom components changed."""
+    target = model_path(settings)
+    if target.exists() and not force:
+        say(f"model up to date ({target.name})")
+        return target
+    settings.models_dir.mkdir(parents=True, exist_ok=True)
+    say("training the Rasa model (first run: a few minutes)")
+    started = time.perf_counter()
+    cmd = [venv_bin("rasa"), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu_data",
+           "--out", str(settings.models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")]]
+    result = subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings))
+    if result.returncode != 0 or not target.exists():
+        raise RuntimeError(f"rasa train failed (exit {result.returncode})")
+    say(f"model trained in {time.perf_counter() - started:.0f}s → {target.name}")
+    _prune_models(settings.models_dir, keep=target)
+    return target
+
+
+def _prune_models(models_dir: Path, keep: Path) -> None:
+    models = sorted(models_dir.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in models[KEEP_MODELS:]:
+        if old != keep:
+            old.unlink(missing_ok=True)
+
+
+def setup_all(settings: Settings) -> Path:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    ensure_database(settings)
+    ensure_index(settings)
+    return ensure_model(settings)

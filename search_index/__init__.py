@@ -1,0 +1,1 @@
+"""Smart search over app functions, products, life services and FAQ (Whoosh)."""

@@ -1,0 +1,121 @@
+"""Builds a Whoosh index from catalog entries and publishes it atomically.
+
+``python -m search_index.builder`` (``make index``) builds from the catalog files.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Set
+
+from whoosh import index as whoosh_index
+from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
+
+from search_index import analysis as an
+from search_index.catalog import Entry, load_catalog
+from search_index.store import new_generation_dir, publish
+
+
+def make_schema() -> Schema:
+    kw = dict(lowercase=False, commas=False)
+    return Schema(
+        id=ID(stored=True, unique=True),
+        type=ID(stored=True),
+        title_exact=ID,
+        alias_exact=KEYWORD(**kw),
+        name_prefix=KEYWORD(**kw),
+        words=KEYWORD(scorable=True, **kw),
+        chars=KEYWORD(**kw),
+        py=KEYWORD(**kw),
+        py_prefix=KEYWORD(**kw),
+        pyf=KEYWORD(**kw),
+        pyf_prefix=KEYWORD(**kw),
+        popularity=NUMERIC(float, stored=True),
+        payload=STORED,
+    )
+
+
+def _terms(values: Iterable[str]) -> str:
+    seen: Dict[str, None] = {}
+    for v in values:
+        if v and " " not in v:
+            seen.setdefault(v, None)
+    return " ".join(seen)
+
+
+def entry_document(entry: Entry) -> Dict[str, object]:
+    """Every term a customer might type for this entry, field by field."""
+    names = [an.clean(n) for n in entry.names if an.clean(n)]
+    name_words: Set[str] = set()
+    for name in names:
+        name_words.update(w for w in an.words(name) if len(w) > 1)
+    keyword_words = {w for k in entry.keywords for w in an.words(k)} | {an.clean(k) for k in entry.keywords}
+
+    py_full: List[str] = []
+    py_init: List[str] = []
+    py_fuzzy: List[str] = []
+    for text in [*names, *sorted(name_words)]:
+        for syllables in an.readings(text):
+            py_full.append(an.joined(syllables))
+            py_init.extend(an.initials(syllables))
+            py_fuzzy.append(an.fuzzy_key(syllables))
+
+    return {
+        "id": entry.id,
+        "type": entry.type,
+        "title_exact": names[0],
+        "alias_exact": _terms(names[1:]),
+        "name_prefix": _terms(p for n in names for p in an.edge_ngrams(n)),
+        "words": _terms([*names, *name_words, *keyword_words]),
+        "chars": _terms(ch for text in [*names, *keyword_words] for ch in text),
+        "py": _terms([*py_full, *py_init]),
+        "py_prefix": _terms(p for t in [*py_full, *py_init] for p in an.edge_ngrams(t)),
+        "pyf": _terms(py_fuzzy),
+        "pyf_prefix": _terms(p for t in py_fuzzy for p in an.edge_ngrams(t)),
+        "popularity": float(entry.popularity),
+        "payload": {
+            "title": entry.title,
+            "subtitle": entry.subtitle,
+            "deeplink": entry.deeplink,
+            "channel": entry.channel,
+            "answer": entry.answer,
+            "attributes": entry.attributes,
+            "names": names,
+        },
+    }
+
+
+def build_index(entries: List[Entry], root: Path) -> Path:
+    """Write a complete new generation under ``root`` and make it live; returns its path."""
+    generation = new_generation_dir(root)
+    ix = whoosh_index.create_in(str(generation), make_schema())
+    writer = ix.writer(limitmb=256)
+    for entry in entries:
+        writer.add_document(**entry_document(entry))
+    writer.commit()
+    publish(root, generation)
+    return generation
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    from assistant.config import Settings
+
+    parser = argparse.ArgumentParser(description="Build the search index from the catalog and swap it in.")
+    parser.add_argument("--out", type=Path, default=None, help="index root (default: SEARCH_INDEX_DIR)")
+    args = parser.parse_args(argv)
+    root = args.out or Settings.from_env().search_index_dir
+    started = time.perf_counter()
+    entries = load_catalog()
+    generation = build_index(entries, root)
+    counts: Dict[str, int] = {}
+    for e in entries:
+        counts[e.type] = counts.get(e.type, 0) + 1
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    print(f"search index: {len(entries)} entries ({summary}) → {generation} in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

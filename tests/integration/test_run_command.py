@@ -1,0 +1,25 @@
+"""The README's run command brings the whole stack up, and stopping it leaves nothing behind."""
+import signal
+
+import pytest
+
+from tests.support.stack import REPO, Stack, pid_alive
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_run_command_serves_and_stops_cleanly(tmp_path, sig):
+    stack = Stack(data_dir=tmp_path / "data", command=[str(REPO / "scripts" / "run.sh")]).start()
+    try:
+        pids = stack.child_pids()
+        assert len(pids) == 3 and all(pid_alive(p) for p in pids)
+        status, _ = stack.get("/health")
+        assert status == 200
+        token = stack.token("demo")
+        assert "¥52,380.50" in "".join(m["text"] for m in stack.chat(token, "查余额"))
+    finally:
+        code = stack.stop(sig)
+    assert code == 0, stack.log_tail()
+    assert not [p for p in pids if pid_alive(p)], "stack processes survived the run command"
+    assert "stopped" in stack.log_tail()

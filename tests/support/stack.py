@@ -1,0 +1,157 @@
+"""Starts the real stack (launcher → Rasa, action server, gateway) for integration tests.
+
+It runs on free ports with its own data folder, so a `make run` on the same
+machine does not collide, and reuses the trained model in models/.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@dataclass
+class Stack:
+    data_dir: Path
+    command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "assistant.launcher", "run"])
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    port: int = field(default_factory=free_port)
+    rasa_port: int = field(default_factory=free_port)
+    actions_port: int = field(default_factory=free_port)
+    process: Optional[subprocess.Popen] = None
+    log_path: Optional[Path] = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "ASSISTANT_ENV": "dev",
+            "ASSISTANT_PORT": str(self.port),
+            "RASA_PORT": str(self.rasa_port),
+            "ACTIONS_PORT": str(self.actions_port),
+            "ASSISTANT_DATA_DIR": str(self.data_dir),
+            "PYTHONPATH": str(REPO),
+        })
+        env.pop("DATABASE_URL", None)
+        env.pop("SEARCH_INDEX_DIR", None)
+        env.update(self.extra_env)
+        return env
+
+    @property
+    def database_url(self) -> str:
+        return f"sqlite:///{self.data_dir / 'assistant.db'}"
+
+    def start(self, timeout_s: float = 400.0) -> "Stack":
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.data_dir / "launcher.log"
+        log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(self.command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"stack exited early ({self.process.returncode}):\n{self.log_tail()}")
+            status, _ = self.get("/health", timeout=5)
+            if status == 200:
+                return self
+            time.sleep(1)
+        self.stop()
+        raise RuntimeError(f"stack not healthy within {timeout_s}s:\n{self.log_tail()}")
+
+    def child_pids(self) -> List[int]:
+        """PIDs the launcher reported starting ("started rasa (pid 123, ...)")."""
+        text = self.log_path.read_text(errors="replace") if self.log_path else ""
+        return [int(p) for p in re.findall(r"started \w+ \(pid (\d+)", text)]
+
+    def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 40.0) -> int:
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(sig)
+        try:
+            return self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            return self.process.wait()
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    # ------------------------------------------------------------ HTTP helpers
+    def request(self, method: str, path: str, body: Any = None, token: Optional[str] = None,
+                raw: Optional[bytes] = None, timeout: float = 60,
+                headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        req = urllib.request.Request(self.base_url + path, data=data, method=method)
+        if data is not None:
+            req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            req.add_header(name, value)
+        try:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
+                payload = resp.read()
+                status = resp.status
+        except urllib.error.HTTPError as exc:
+            payload, status = exc.read(), exc.code
+        except (urllib.error.URLError, OSError):
+            return 0, None
+        try:
+            return status, json.loads(payload.decode() or "null")
+        except ValueError:
+            return status, payload.decode(errors="replace")
+
+    def get(self, path: str, token: Optional[str] = None, timeout: float = 60) -> Tuple[int, Any]:
+        return self.request("GET", path, token=token, timeout=timeout)
+
+    def post(self, path: str, body: Any = None, token: Optional[str] = None, raw: Optional[bytes] = None) -> Tuple[int, Any]:
+        return self.request("POST", path, body=body, token=token, raw=raw)
+
+    def token(self, sub: str = "demo", role: str = "customer") -> str:
+        status, body = self.get(f"/api/dev/token?sub={sub}&role={role}")
+        assert status == 200, body
+        return body["token"]
+
+    def chat(self, token: str, message: str) -> List[Dict[str, Any]]:
+        status, body = self.post("/api/chat", {"message": message}, token=token)
+        assert status == 200, (status, body)
+        return body["messages"]
