@@ -5,7 +5,7 @@ ROLE ?= customer
 SUB ?=
 CUSTOMER ?=
 
-.PHONY: run setup test token index train validate lock clean logs
+.PHONY: run setup test token index train validate eval-nlu bench lock clean logs
 
 run:            ## set up what is missing, then run Rasa, the action server and the gateway
 	@./scripts/run.sh run
@@ -26,6 +26,14 @@ index:          ## rebuild the search index from search_index/catalog and swap i
 
 train:          ## train the Rasa model if its inputs changed
 	@./scripts/run.sh setup
+
+eval-nlu:       ## train if needed, then score the model on tests/nlu/nlu_heldout.yml (fails below thresholds)
+	@./scripts/run.sh setup
+	@PYTHONPATH=. $(PY) -m assistant.evaluation.nlu_eval
+
+bench:          ## latency and training-time benchmarks (figures in README.md)
+	@./scripts/run.sh setup
+	@PYTHONPATH=. $(PY) -m bench.nlu_parse --train
 
 validate:       ## check the training data and domain
 	@./scripts/bootstrap.sh

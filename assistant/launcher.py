@@ -55,7 +55,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
-        settings.effective_jwt_secret()  # fail early, before minutes of setup
+        if args.command != "setup":
+            settings.effective_jwt_secret()  # fail early, before minutes of setup
         if args.command == "serve":
             model = args.model or model_path(settings)
             if not model.exists():

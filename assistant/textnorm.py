@@ -11,7 +11,7 @@ from functools import lru_cache
 import opencc
 
 # Variant or commonly confused characters that mean the same in banking text.
-VARIANTS = str.maketrans({"帐": "账", "帳": "账", "賬": "账", "〇": "零"})
+VARIANTS = str.maketrans({"帐": "账", "帳": "账", "賬": "账", "〇": "零", "妳": "你"})
 
 _t2s = opencc.OpenCC("t2s")
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# `make test`: the same setup as `make run`, then data validation, unit, integration and browser tests.
+# `make test`: the same setup as `make run`, then data validation, the NLU evaluation,
+# and pytest (unit, integration against the real stack, headless browser).
+# Full logs of each step are kept in test-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export ASSISTANT_ENV="${ASSISTANT_ENV:-dev}"
 export SQLALCHEMY_SILENCE_UBER_WARNING=1 RASA_TELEMETRY_ENABLED=false TF_CPP_MIN_LOG_LEVEL=2
 PY=.venv/bin/python
+mkdir -p test-output
 
 ./scripts/bootstrap.sh
 ./scripts/ensure_browser.sh
@@ -12,9 +15,13 @@ PY=.venv/bin/python
 
 echo "==> rasa data validate"
 .venv/bin/rasa data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings \
-  > test-output-validate.log 2>&1 || { cat test-output-validate.log; rm -f test-output-validate.log; exit 1; }
-rm -f test-output-validate.log
+  > test-output/validate.log 2>&1 || { cat test-output/validate.log; exit 1; }
+
+echo "==> NLU evaluation on the held-out set (make eval-nlu)"
+status=0
+"$PY" -m assistant.evaluation.nlu_eval > test-output/nlu-eval.log 2>&1 || status=$?
+sed -n '/NLU evaluation on/,$p' test-output/nlu-eval.log | grep -v "Warning\|deprecated\|ParserElement"
+[ "$status" = 0 ] || exit "$status"
 
 echo "==> pytest"
-mkdir -p test-output
 "$PY" -m pytest "$@"

@@ -41,6 +41,18 @@ class RasaClient:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
         return payload if isinstance(payload, list) else []
 
+    async def parse(self, text: str) -> Dict[str, Any]:
+        """Rasa's /model/parse for one text (intent, entities) without touching any conversation."""
+        assert self._session is not None
+        try:
+            async with self._session.post(f"{self.base_url}/model/parse", params=self._params(),
+                                          json={"text": text}) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"rasa parse HTTP {resp.status}")
+                return await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
     async def status(self) -> Dict[str, Any]:
         """Rasa's /status: raises RasaUnavailable unless a model is loaded."""
         assert self._session is not None

@@ -28,7 +28,7 @@ def fingerprint(patterns: Iterable[str], root: Path = REPO_ROOT) -> str:
 
 # What a trained model depends on: change any of these and the model is retrained.
 MODEL_INPUTS = ("config.yml", "domain.yml", "nlu_data/**/*.yml", "nlu_data/**/*.txt", "assistant/nlu/**/*.py",
-                "assistant/textnorm.py")
+                "assistant/textnorm.py", "assistant/pinyin.py", "search_index/catalog/*.yml")
 # What the search index depends on.
 INDEX_INPUTS = ("search_index/catalog/*.yml", "search_index/analysis.py", "search_index/builder.py",
-                "assistant/textnorm.py")
+                "assistant/textnorm.py", "assistant/pinyin.py")

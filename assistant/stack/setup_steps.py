@@ -81,7 +81,8 @@ def ensure_model(settings: Settings, force: bool = False) -> Path:
     say("training the Rasa model (first run: a few minutes)")
     started = time.perf_counter()
     cmd = [venv_bin("rasa"), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu_data",
-           "--out", str(settings.models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")]]
+           "--out", str(settings.models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
+           "--force"]  # our fingerprint covers component code, which Rasa's cache does not
     result = subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings))
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed (exit {result.returncode})")

@@ -146,6 +146,14 @@ class Stack:
     def post(self, path: str, body: Any = None, token: Optional[str] = None, raw: Optional[bytes] = None) -> Tuple[int, Any]:
         return self.request("POST", path, body=body, token=token, raw=raw)
 
+    def parse(self, text: str) -> Dict[str, Any]:
+        """Rasa's /model/parse on the stack's Rasa server (localhost only)."""
+        req = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/model/parse",
+                                     data=json.dumps({"text": text}).encode(), method="POST",
+                                     headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.loads(resp.read().decode())
+
     def token(self, sub: str = "demo", role: str = "customer") -> str:
         status, body = self.get(f"/api/dev/token?sub={sub}&role={role}")
         assert status == 200, body

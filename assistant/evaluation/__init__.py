@@ -1,0 +1,1 @@
+"""Offline evaluations of the NLU model and the search index (make eval-nlu, make eval-search)."""
