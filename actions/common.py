@@ -1,15 +1,16 @@
-"""What every action needs: the verified customer id and a database session."""
+"""What every action needs: the verified customer, the bank service, entities of the latest message."""
 from __future__ import annotations
 
-from contextlib import contextmanager
+import re
+from datetime import date
 from functools import lru_cache
-from typing import Iterator
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
-from sqlalchemy.orm import Session
 
+from assistant.bank.service import BankService
+from assistant.bank.types import AccountView
 from assistant.config import Settings
-from assistant.db.engine import session_scope
 
 
 @lru_cache(maxsize=1)
@@ -17,12 +18,74 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+@lru_cache(maxsize=1)
+def bank() -> BankService:
+    return BankService(settings().database_url)
+
+
 def customer_id(tracker: Tracker) -> str:
     """The gateway sets the conversation id to the verified token's subject."""
     return tracker.sender_id
 
 
-@contextmanager
-def db(write: bool = False) -> Iterator[Session]:
-    with session_scope(settings().database_url, write=write) as session:
-        yield session
+def latest_text(tracker: Tracker) -> str:
+    return (tracker.latest_message or {}).get("text") or ""
+
+
+def latest_intent(tracker: Tracker) -> str:
+    return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
+
+
+def entities(tracker: Tracker, kind: str) -> List[Dict[str, Any]]:
+    return [e for e in (tracker.latest_message or {}).get("entities") or [] if e.get("entity") == kind]
+
+
+def last_entity(tracker: Tracker, kind: str) -> Optional[Dict[str, Any]]:
+    """The last mention wins: in "不是五百是六百" the amount is 六百."""
+    found = entities(tracker, kind)
+    return found[-1] if found else None
+
+
+def entity_text(tracker: Tracker, entity: Dict[str, Any]) -> str:
+    return latest_text(tracker)[entity.get("start", 0):entity.get("end", 0)]
+
+
+def amount_cents(value: Any) -> Optional[int]:
+    """An amount entity value (yuan) as cents; None when it is not a usable amount."""
+    try:
+        cents = round(float(value) * 100)
+    except (TypeError, ValueError):
+        return None
+    return cents if cents > 0 else None
+
+
+def time_range(tracker: Tracker) -> Optional[Tuple[date, date]]:
+    found = last_entity(tracker, "time")
+    if not found or not isinstance(found.get("value"), dict):
+        return None
+    try:
+        return date.fromisoformat(found["value"]["start"]), date.fromisoformat(found["value"]["end"])
+    except (KeyError, ValueError):
+        return None
+
+
+def account_from_entity(customer: str, tracker: Tracker, entity: Dict[str, Any]) -> Optional[AccountView]:
+    """尾号1024 → by digits; 工资卡 → by nickname; 储蓄卡/信用卡 → by kind."""
+    value = entity.get("value")
+    if not isinstance(value, dict):
+        return None
+    if value.get("last4"):
+        return bank().find_account(customer, last4=str(value["last4"]))
+    said = entity_text(tracker, entity)
+    return bank().find_account(customer, kind=value.get("type"), nickname=said if said.endswith("卡") else None)
+
+
+def is_destination(tracker: Tracker, entity: Dict[str, Any]) -> bool:
+    """"转到尾号1024" / "存到储蓄卡": the account receives, it does not pay."""
+    before = latest_text(tracker)[max(0, entity.get("start", 0) - 3):entity.get("start", 0)]
+    return bool(re.search(r"(到|入|进)(我的?|本人)?$", before))
+
+
+def six_digits(text: str) -> Optional[str]:
+    found = re.findall(r"(?<!\d)\d{4,8}(?!\d)", text)
+    return found[-1] if found else None

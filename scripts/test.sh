@@ -17,6 +17,12 @@ echo "==> rasa data validate"
 .venv/bin/rasa data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings \
   > test-output/validate.log 2>&1 || { cat test-output/validate.log; exit 1; }
 
+echo "==> rasa test core (tests/stories)"
+model=$("$PY" -c "from assistant.config import Settings; from assistant.stack.setup_steps import model_path; print(model_path(Settings.from_env()))")
+.venv/bin/rasa test core -m "$model" --stories tests/stories --out test-output/stories --fail-on-prediction-errors \
+  > test-output/stories.log 2>&1 || { grep -v "Processed" test-output/stories.log | tail -40; exit 1; }
+grep -E "Correct:|Accuracy:" test-output/stories.log | sed 's/.*INFO *rasa.core.test *- */   /'
+
 echo "==> NLU evaluation on the held-out set (make eval-nlu)"
 status=0
 "$PY" -m assistant.evaluation.nlu_eval > test-output/nlu-eval.log 2>&1 || status=$?

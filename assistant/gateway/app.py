@@ -6,7 +6,8 @@ from sanic import Sanic
 from assistant.config import Settings
 from assistant.db.engine import session_scope
 from assistant.db.seed import seed_demo_data
-from assistant.gateway import chat, health, web
+from assistant.bank.service import BankService
+from assistant.gateway import bank_api, chat, health, web
 from assistant.gateway.errors import register_error_handlers
 from assistant.gateway.rasa_client import RasaClient
 from search_index.service import SearchService
@@ -23,8 +24,9 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     app.ctx.jwt_secret = jwt_secret
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token)
     app.ctx.search = SearchService(settings.search_index_dir)
+    app.ctx.bank = BankService(settings.database_url)
 
-    for module in (chat, health, web):
+    for module in (chat, health, web, bank_api):
         app.blueprint(module.bp)
     register_error_handlers(app)
 

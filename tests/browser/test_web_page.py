@@ -4,7 +4,8 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_chat_panel_greets_and_shows_the_demo_balance(stack, page, output_dir):
+def test_chat_panel_greets_and_shows_the_demo_balance(stack, page, output_dir, demo_token):
+    balance = stack.balance_text(demo_token, "6688")  # ¥52,380.50 on a fresh stack
     page.goto(stack.base_url + "/")
     page.wait_for_function("document.getElementById('whoami').textContent.includes('demo')", timeout=15000)
     page.fill("#chat-input", "你好")
@@ -12,7 +13,7 @@ def test_chat_panel_greets_and_shows_the_demo_balance(stack, page, output_dir):
     page.wait_for_selector(".msg.bot >> text=您好", timeout=30000)
     page.fill("#chat-input", "查余额")
     page.click("#chat-send")
-    reply = page.wait_for_selector(".msg.bot >> text=¥52,380.50", timeout=30000)
+    reply = page.wait_for_selector(f".msg.bot >> text={balance}", timeout=30000)
     assert "尾号6688" in reply.text_content()
     (output_dir / "browser").mkdir(exist_ok=True)
     page.screenshot(path=str(output_dir / "browser" / "chat.png"), full_page=True)

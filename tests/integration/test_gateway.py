@@ -20,7 +20,7 @@ def test_greeting_and_balance_come_from_the_database(stack, demo_token):
     assert "您好" in all_text(stack.chat(demo_token, "你好"))
     messages = stack.chat(demo_token, "查余额")
     text = all_text(messages)
-    assert "¥52,380.50" in text and "尾号6688" in text
+    assert stack.balance_text(demo_token, "6688") in text and "尾号6688" in text
     balance = next(m["data"] for m in messages if m["data"].get("type") == "balance")
     assert {a["last4"] for a in balance["accounts"]} == {"6688", "1024", "3321"}
     assert all("6222021001116688" not in str(a) for a in balance["accounts"])

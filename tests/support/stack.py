@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,7 @@ class Stack:
                 raw: Optional[bytes] = None, timeout: float = 60,
                 headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
+        path = urllib.parse.quote(path, safe="/?&=%:+,")
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
         if data is not None:
             req.add_header("Content-Type", "application/json")
@@ -158,6 +160,12 @@ class Stack:
         status, body = self.get(f"/api/dev/token?sub={sub}&role={role}")
         assert status == 200, body
         return body["token"]
+
+    def balance_text(self, token: str, last4: str) -> str:
+        """The account's current balance as replies show it (¥52,380.50)."""
+        status, body = self.get("/api/accounts", token=token)
+        assert status == 200, body
+        return next(a["balance"] for a in body["accounts"] if a["last4"] == last4)
 
     def chat(self, token: str, message: str) -> List[Dict[str, Any]]:
         status, body = self.post("/api/chat", {"message": message}, token=token)

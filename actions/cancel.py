@@ -1,0 +1,29 @@
+""""算了" while a task is open: stop the form, forget its details, say that nothing moved."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.cards import ValidateCardLossForm, ValidateRepayForm
+from actions.transfer import ValidateTransferForm
+
+FORMS = {
+    "transfer_form": ("转账", ValidateTransferForm),
+    "repay_form": ("还款", ValidateRepayForm),
+    "card_loss_form": ("挂失", ValidateCardLossForm),
+}
+
+
+class ActionCancelTask(Action):
+    def name(self) -> Text:
+        return "action_cancel_task"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        form = (tracker.active_loop or {}).get("name") or ""
+        what, validation = FORMS.get(form, ("操作", None))
+        dispatcher.utter_message(text=f"好的，已取消本次{what}，资金未发生变动。还有什么可以帮您？")
+        slots = validation().all_slots() if validation else []
+        return [ActiveLoop(None), *[SlotSet(s, None) for s in slots], SlotSet("requested_slot", None)]

@@ -1,0 +1,157 @@
+"""BankService: the interface the actions and the gateway call.
+
+It is what a real core-banking adapter would implement later (see ``CoreBanking``);
+this implementation keeps the ledger in the project's database. Every method is one
+unit of work and returns plain values.
+"""
+from __future__ import annotations
+
+from datetime import date
+from typing import Dict, List, Optional, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from assistant.bank import book, cards, history, ledger, verification
+from assistant.bank.types import AccountView, BankError, BookEntry, CodeCheck, CreditBill, PayeeView, Receipt, TransferQuote
+from assistant.bank.payees import find_payee, payees_of
+from assistant.db.engine import session_scope
+from assistant.db.models import Account
+
+
+class CoreBanking(Protocol):
+    """The operations the assistant needs from a bank."""
+
+    def accounts(self, customer_id: str) -> List[AccountView]: ...
+    def payees(self, customer_id: str) -> List[PayeeView]: ...
+    def quote_transfer(self, customer_id: str, from_account_id: int, amount_cents: int, payee_id: Optional[int] = None,
+                       to_account_id: Optional[int] = None, kind: str = "transfer") -> TransferQuote: ...
+    def send_code(self, customer_id: str, purpose: str, what: str) -> None: ...
+    def check_code(self, customer_id: str, purpose: str, entered: str) -> CodeCheck: ...
+    def execute_transfer(self, customer_id: str, key: str, from_account_id: int, amount_cents: int,
+                         payee_id: Optional[int] = None, to_account_id: Optional[int] = None,
+                         kind: str = "transfer") -> Receipt: ...
+    def credit_bill(self, customer_id: str, account_id: int) -> CreditBill: ...
+    def freeze_card(self, customer_id: str, account_id: int, key: str) -> AccountView: ...
+
+
+class BankService:
+    """CoreBanking on the local SQL ledger (SQLite by default, PostgreSQL by DATABASE_URL)."""
+
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+
+    # ------------------------------------------------------------------ accounts and payees
+    def accounts(self, customer_id: str) -> List[AccountView]:
+        with session_scope(self.url) as s:
+            rows = s.scalars(select(Account).where(Account.customer_id == customer_id).order_by(Account.id))
+            return [ledger.account_view(a) for a in rows]
+
+    def find_account(self, customer_id: str, last4: Optional[str] = None, kind: Optional[str] = None,
+                     nickname: Optional[str] = None) -> Optional[AccountView]:
+        """The account the customer named: by last four digits, nickname (工资卡) or kind (信用卡)."""
+        accounts = self.accounts(customer_id)
+        if last4:
+            return next((a for a in accounts if a.last4 == last4), None)
+        if nickname:
+            named = next((a for a in accounts if a.nickname == nickname), None)
+            if named:
+                return named
+        if kind:
+            of_kind = [a for a in accounts if a.kind == kind]
+            return next((a for a in of_kind if a.is_primary), of_kind[0] if of_kind else None)
+        return None
+
+    def primary_account(self, customer_id: str) -> Optional[AccountView]:
+        accounts = self.accounts(customer_id)
+        return next((a for a in accounts if a.is_primary and a.kind == "debit"),
+                    next((a for a in accounts if a.kind == "debit"), None))
+
+    def payees(self, customer_id: str) -> List[PayeeView]:
+        with session_scope(self.url) as s:
+            return [ledger.payee_view(p) for p in payees_of(s, customer_id)]
+
+    def resolve_payee(self, customer_id: str, said: str) -> Optional[PayeeView]:
+        """A saved payee by name or alias (我妈 → 妈妈); None rather than a guess."""
+        with session_scope(self.url) as s:
+            payee = find_payee(s, customer_id, said)
+            return ledger.payee_view(payee) if payee else None
+
+    # ------------------------------------------------------------------ money movement
+    def quote_transfer(self, customer_id: str, from_account_id: int, amount_cents: int, payee_id: Optional[int] = None,
+                       to_account_id: Optional[int] = None, kind: str = "transfer") -> TransferQuote:
+        with session_scope(self.url) as s:
+            return ledger.quote(s, customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind)
+
+    def send_code(self, customer_id: str, purpose: str, what: str) -> None:
+        with session_scope(self.url, write=True) as s:
+            verification.issue_code(s, customer_id, purpose, what)
+
+    def has_pending_code(self, customer_id: str, purpose: str) -> bool:
+        with session_scope(self.url) as s:
+            return verification.has_pending_code(s, customer_id, purpose)
+
+    def check_code(self, customer_id: str, purpose: str, entered: str) -> CodeCheck:
+        with session_scope(self.url, write=True) as s:
+            return verification.check_code(s, customer_id, purpose, entered)
+
+    def execute_transfer(self, customer_id: str, key: str, from_account_id: int, amount_cents: int,
+                         payee_id: Optional[int] = None, to_account_id: Optional[int] = None,
+                         kind: str = "transfer") -> Receipt:
+        try:
+            with session_scope(self.url, write=True) as s:
+                return ledger.execute(s, customer_id, key, from_account_id, amount_cents, payee_id, to_account_id, kind)
+        except IntegrityError:
+            # A concurrent twin with the same key won the race: report what it did, move nothing.
+            with session_scope(self.url) as s:
+                done = ledger.replay(s, customer_id, key)
+            if done is None:
+                raise
+            return done
+
+    def outbox(self, customer_id: str, limit: int = 20) -> List[Dict[str, object]]:
+        with session_scope(self.url) as s:
+            return [{"id": c.id, "code": c.code, "message": c.message, "purpose": c.purpose,
+                     "sent_at": c.created_at.isoformat(timespec="seconds"),
+                     "expires_at": c.expires_at.isoformat(timespec="seconds")}
+                    for c in verification.outbox(s, customer_id, limit)]
+
+    # ------------------------------------------------------------------ cards
+    def credit_bill(self, customer_id: str, account_id: int) -> CreditBill:
+        with session_scope(self.url) as s:
+            return cards.credit_bill(s, customer_id, account_id)
+
+    def freeze_card(self, customer_id: str, account_id: int, key: str) -> AccountView:
+        with session_scope(self.url, write=True) as s:
+            return cards.freeze(s, customer_id, account_id, key)
+
+    # ------------------------------------------------------------------ history and bookkeeping
+    def history(self, customer_id: str, **filters: object) -> history.HistoryPage:
+        with session_scope(self.url) as s:
+            return history.query(s, customer_id, **filters)  # type: ignore[arg-type]
+
+    def spending_by_category(self, customer_id: str, start: date, end: date) -> Dict[str, int]:
+        with session_scope(self.url) as s:
+            return history.spending_by_category(s, customer_id, start, end)
+
+    def book_add(self, customer_id: str, direction: str, amount_cents: int, category: str, occurred_on: date,
+                 note: str = "") -> BookEntry:
+        with session_scope(self.url, write=True) as s:
+            return book.add(s, customer_id, direction, amount_cents, category, occurred_on, note)
+
+    def book_edit_last(self, customer_id: str, amount_cents: Optional[int] = None, category: Optional[str] = None,
+                       record_id: Optional[int] = None) -> BookEntry:
+        with session_scope(self.url, write=True) as s:
+            return book.edit_last(s, customer_id, amount_cents, category, record_id)
+
+    def book_delete_last(self, customer_id: str, record_id: Optional[int] = None) -> BookEntry:
+        with session_scope(self.url, write=True) as s:
+            return book.delete_last(s, customer_id, record_id)
+
+    def book_records(self, customer_id: str, start: Optional[date] = None, end: Optional[date] = None,
+                     category: Optional[str] = None, direction: Optional[str] = None) -> List[BookEntry]:
+        with session_scope(self.url) as s:
+            return book.records(s, customer_id, start, end, category, direction)
+
+
+__all__ = ["BankService", "BankError", "CoreBanking"]

@@ -1,0 +1,201 @@
+"""The bank behind the bot: limits, verification, idempotency, concurrency and isolation."""
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from assistant.bank import verification
+from assistant.bank.service import BankService
+from assistant.bank.types import BankError
+from assistant.db.engine import session_scope
+from assistant.db.models import Account, Transaction, Transfer, VerificationCode
+from assistant.db.seed import seed_demo_data
+
+
+@pytest.fixture()
+def bank(tmp_path):
+    url = f"sqlite:///{tmp_path / 'bank.db'}"
+    with session_scope(url, write=True) as s:
+        seed_demo_data(s)
+    return BankService(url)
+
+
+def acct(bank, customer, last4):
+    return bank.find_account(customer, last4=last4)
+
+
+def payee(bank, customer, name):
+    found = bank.resolve_payee(customer, name)
+    assert found is not None, name
+    return found
+
+
+def ledger_balances(bank):
+    """Every account's postings sum to its balance (debit) or minus what it owes (credit)."""
+    with session_scope(bank.url) as s:
+        for a in s.scalars(select(Account)):
+            total = s.scalar(select(func.sum(Transaction.amount_cents)).where(Transaction.account_id == a.id))
+            assert total == (a.balance_cents if a.kind == "debit" else -a.balance_cents), a.number
+            assert a.kind != "debit" or a.balance_cents >= 0
+
+
+def test_transfer_moves_money_once_and_reports_the_new_balance(bank):
+    src, zs = acct(bank, "demo", "6688"), payee(bank, "demo", "张三")
+    q = bank.quote_transfer("demo", src.id, 50_000, payee_id=zs.id)
+    assert not q.needs_code and q.fee_cents == 0 and q.recipient_label == "张三（工商银行 尾号1234）"
+    r = bank.execute_transfer("demo", "key-1", src.id, 50_000, payee_id=zs.id)
+    assert r.from_account.balance_cents == 5_188_050 and not r.replayed
+    again = bank.execute_transfer("demo", "key-1", src.id, 50_000, payee_id=zs.id)
+    assert again.replayed and again.transfer_id == r.transfer_id
+    assert acct(bank, "demo", "6688").balance_cents == 5_188_050
+    ledger_balances(bank)
+
+
+@pytest.mark.parametrize("name,amount,code,source", [
+    ("王芳", 6_000_000, "single_limit", "6688"),        # ¥60,000 > ¥50,000 per transfer, whatever the balance
+    ("张三", 900_000, "insufficient_funds", "1024"),    # ¥9,000 from ¥8,000
+    ("张三", 0, "invalid_amount", "6688"),
+    ("张三", -100, "invalid_amount", "6688"),
+])
+def test_refusals_change_nothing(bank, name, amount, code, source):
+    src, p = acct(bank, "demo", source), payee(bank, "demo", name)
+    with pytest.raises(BankError) as err:
+        bank.execute_transfer("demo", f"k-{code}", src.id, amount, payee_id=p.id)
+    assert err.value.code == code and err.value.message
+    assert acct(bank, "demo", "6688").balance_cents == 5_238_050
+    assert acct(bank, "demo", "1024").balance_cents == 800_000
+    with session_scope(bank.url) as s:
+        assert s.scalar(select(func.count()).select_from(Transfer)) == 0
+
+
+def test_daily_limit(bank):
+    with session_scope(bank.url, write=True) as s:  # give demo enough money for five big transfers
+        s.scalar(select(Account).where(Account.number.like("%6688"))).balance_cents += 30_000_000
+        s.add(Transaction(account_id=1, customer_id="demo", posted_at=datetime.now(), amount_cents=30_000_000,
+                          balance_after_cents=0, kind="transfer_in", counterparty="test"))
+    src, zs = acct(bank, "demo", "6688"), payee(bank, "demo", "张三")
+    for i in range(4):
+        bank.send_code("demo", f"transfer:d{i}", "test")
+        with session_scope(bank.url) as s:
+            code = s.scalar(select(VerificationCode.code).order_by(VerificationCode.id.desc()))
+        assert bank.check_code("demo", f"transfer:d{i}", code).ok
+        bank.execute_transfer("demo", f"d{i}", src.id, 5_000_000, payee_id=zs.id)
+    with pytest.raises(BankError) as err:
+        bank.quote_transfer("demo", src.id, 100, payee_id=zs.id)
+    assert err.value.code == "daily_limit"
+
+
+def test_large_or_first_transfers_need_a_verified_code(bank):
+    src = acct(bank, "demo", "6688")
+    ls, zs = payee(bank, "demo", "李四"), payee(bank, "demo", "张三")
+    assert bank.quote_transfer("demo", src.id, 10_000, payee_id=ls.id).needs_code  # first time to 李四
+    assert bank.quote_transfer("demo", src.id, 500_000, payee_id=zs.id).needs_code  # ¥5,000
+    assert not bank.quote_transfer("demo", src.id, 499_999, payee_id=zs.id).needs_code
+    assert not bank.quote_transfer("demo", src.id, 900_000, to_account_id=acct(bank, "demo", "1024").id).needs_code
+    with pytest.raises(BankError) as err:
+        bank.execute_transfer("demo", "big", src.id, 800_000, payee_id=ls.id)
+    assert err.value.code == "code_required"
+    bank.send_code("demo", "transfer:big", "向李四转账")
+    with session_scope(bank.url) as s:
+        code = s.scalar(select(VerificationCode.code).where(VerificationCode.purpose == "transfer:big"))
+    assert bank.check_code("demo", "transfer:big", code).ok
+    assert bank.execute_transfer("demo", "big", src.id, 800_000, payee_id=ls.id).amount_cents == 800_000
+
+
+def test_codes_lock_after_three_wrong_tries_and_expire(bank):
+    bank.send_code("demo", "transfer:x", "test")
+    with session_scope(bank.url) as s:
+        code = s.scalar(select(VerificationCode.code))
+    wrong = "000000" if code != "000000" else "111111"
+    assert [bank.check_code("demo", "transfer:x", wrong).reason for _ in range(3)] == ["wrong", "wrong", "locked"]
+    assert bank.check_code("demo", "transfer:x", code).reason == "locked"
+    bank.send_code("demo", "transfer:y", "test")
+    with session_scope(bank.url, write=True) as s:
+        row = s.scalar(select(VerificationCode).where(VerificationCode.purpose == "transfer:y"))
+        late = row.expires_at + timedelta(seconds=1)
+        assert verification.check_code(s, "demo", "transfer:y", row.code, now=late).reason == "expired"
+    assert bank.check_code("demo2", "transfer:y", "123456").reason == "unknown"  # not demo2's code
+
+
+def test_fifty_concurrent_transfers_never_overdraw(bank):
+    src, zs = acct(bank, "demo", "1024"), payee(bank, "demo", "张三")  # ¥8,000.00 on 尾号1024
+
+    def send(i):
+        try:
+            return bank.execute_transfer("demo", f"c{i}", src.id, 30_000, payee_id=zs.id)
+        except BankError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(send, range(50)))
+    ok = [r for r in results if not isinstance(r, BankError)]
+    refused = [r for r in results if isinstance(r, BankError)]
+    assert len(ok) == 26 and all(r.code == "insufficient_funds" for r in refused)
+    assert acct(bank, "demo", "1024").balance_cents == 800_000 - 26 * 30_000
+    ledger_balances(bank)
+
+
+def test_fifty_concurrent_confirmations_of_one_transfer_move_money_once(bank):
+    src, zs = acct(bank, "demo", "6688"), payee(bank, "demo", "张三")
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        results = list(pool.map(lambda _: bank.execute_transfer("demo", "same", src.id, 50_000, payee_id=zs.id),
+                                range(50)))
+    assert len({r.transfer_id for r in results}) == 1 and sum(not r.replayed for r in results) == 1
+    assert acct(bank, "demo", "6688").balance_cents == 5_188_050
+    ledger_balances(bank)
+
+
+def test_one_customer_never_reads_or_moves_anothers_money(bank):
+    demo_src = acct(bank, "demo", "6688")
+    assert [a.last4 for a in bank.accounts("demo2")] == ["0001"]
+    assert bank.payees("demo2") == [] and bank.resolve_payee("demo2", "张三") is None
+    demo2_src = acct(bank, "demo2", "0001")
+    zs = payee(bank, "demo", "张三")
+    with pytest.raises(BankError):
+        bank.execute_transfer("demo2", "steal-1", demo_src.id, 100, payee_id=zs.id)  # demo's account
+    with pytest.raises(BankError):
+        bank.execute_transfer("demo2", "steal-2", demo2_src.id, 100, payee_id=zs.id)  # demo's payee
+    with pytest.raises(BankError):
+        bank.execute_transfer("demo2", "steal-3", demo2_src.id, 100, to_account_id=demo_src.id)
+    bank.execute_transfer("demo", "k", demo_src.id, 100, payee_id=zs.id)
+    with pytest.raises(BankError):
+        bank.execute_transfer("demo2", "k", demo2_src.id, 100, to_account_id=demo2_src.id)  # demo's key
+    assert bank.history("demo2").total == 0
+    assert acct(bank, "demo2", "0001").balance_cents == 100_000
+
+
+def test_own_account_transfer_and_card_repayment(bank):
+    a, b, card = acct(bank, "demo", "6688"), acct(bank, "demo", "1024"), acct(bank, "demo", "3321")
+    bank.execute_transfer("demo", "own", a.id, 100_000, to_account_id=b.id)
+    assert acct(bank, "demo", "1024").balance_cents == 900_000
+    owed = card.balance_cents
+    r = bank.execute_transfer("demo", "repay", a.id, 68_422, to_account_id=card.id, kind="repayment")
+    assert r.kind == "repayment" and acct(bank, "demo", "3321").balance_cents == owed - 68_422
+    with pytest.raises(BankError) as err:
+        bank.quote_transfer("demo", a.id, owed + 1, to_account_id=card.id, kind="repayment")
+    assert err.value.code == "over_repayment"
+    ledger_balances(bank)
+
+
+def test_freezing_needs_verification(bank):
+    card = acct(bank, "demo", "3321")
+    with pytest.raises(BankError):
+        bank.freeze_card("demo", card.id, "f1")
+    bank.send_code("demo", "freeze:f1", "挂失")
+    with session_scope(bank.url) as s:
+        code = s.scalar(select(VerificationCode.code).where(VerificationCode.purpose == "freeze:f1"))
+    bank.check_code("demo", "freeze:f1", code)
+    assert bank.freeze_card("demo", card.id, "f1").status == "frozen"
+    with pytest.raises(BankError):
+        bank.freeze_card("demo2", card.id, "f1")
+
+
+def test_bookkeeping_add_edit_delete(bank):
+    e = bank.book_add("demo", "expense", 3_500, "餐饮", date.today(), "午饭")
+    assert bank.book_edit_last("demo", amount_cents=4_500).amount_cents == 4_500
+    assert [r.amount_cents for r in bank.book_records("demo")] == [4_500]
+    bank.book_delete_last("demo", e.id)
+    assert bank.book_records("demo") == []
+    with pytest.raises(BankError):
+        bank.book_delete_last("demo2")
