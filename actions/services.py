@@ -11,9 +11,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import entities, latest_text, settings
 from search_index.service import Hit, SearchService, SearchUnavailable
 
-CLEAR_WINNER_GAP = 50.0  # a whole match tier (see search_index.service) ahead of the next entry
-
-
 @lru_cache(maxsize=1)
 def search() -> SearchService:
     return SearchService(settings().search_index_dir)
@@ -27,7 +24,9 @@ def reply_with_hits(dispatcher: CollectingDispatcher, hits: List[Hit], query: st
     """One clear winner: open it (or answer the FAQ); several: offer them as buttons."""
     data = {"type": "search_results", "query": query, "results": [h.to_json() for h in hits]}
     top = hits[0]
-    clear = len(hits) == 1 or top.score - hits[1].score >= CLEAR_WINNER_GAP
+    # A clear winner matched better than the runner-up (its name stands in the question, or a
+    # better kind of match), not merely more popular.
+    clear = len(hits) == 1 or top.beats(hits[1])
     if clear and top.type == "faq":
         dispatcher.utter_message(text=top.answer, buttons=[link_button(top)], json_message=data)
     elif clear:

@@ -29,5 +29,11 @@ status=0
 sed -n '/NLU evaluation on/,$p' test-output/nlu-eval.log | grep -v "Warning\|deprecated\|ParserElement"
 [ "$status" = 0 ] || exit "$status"
 
+echo "==> search evaluation (make eval-search)"
+status=0
+"$PY" -m assistant.evaluation.search_eval > test-output/search-eval.log 2>&1 || status=$?
+sed -n '/Search evaluation on/,$p' test-output/search-eval.log
+[ "$status" = 0 ] || exit "$status"
+
 echo "==> pytest"
 "$PY" -m pytest "$@"

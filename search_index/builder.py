@@ -28,8 +28,10 @@ def make_schema() -> Schema:
         name_prefix=KEYWORD(**kw),
         words=KEYWORD(scorable=True, **kw),
         chars=KEYWORD(**kw),
-        py=KEYWORD(**kw),
+        py=KEYWORD(**kw),  # pinyin and initials of whole names (title, aliases), usual reading
         py_prefix=KEYWORD(**kw),
+        pyw=KEYWORD(**kw),  # words inside names, and other readings of polyphones
+        pyw_prefix=KEYWORD(**kw),
         pyf=KEYWORD(**kw),
         pyf_prefix=KEYWORD(**kw),
         popularity=NUMERIC(float, stored=True),
@@ -53,14 +55,22 @@ def entry_document(entry: Entry) -> Dict[str, object]:
         name_words.update(w for w in an.words(name) if len(w) > 1)
     keyword_words = {w for k in entry.keywords for w in an.words(k)} | {an.clean(k) for k in entry.keywords}
 
-    py_full: List[str] = []
-    py_init: List[str] = []
-    py_fuzzy: List[str] = []
-    for text in [*names, *sorted(name_words)]:
-        for syllables in an.readings(text):
-            py_full.append(an.joined(syllables))
-            py_init.extend(an.initials(syllables))
-            py_fuzzy.append(an.fuzzy_key(syllables))
+    def pinyin_terms(texts: List[str], alternatives: bool) -> List[str]:
+        """Joined pinyin and initials of the usual reading, or of the other plausible readings."""
+        terms: List[str] = []
+        for text in texts:
+            all_readings = an.readings(text)
+            for syllables in (all_readings[1:] if alternatives else all_readings[:1]):
+                terms.append(an.joined(syllables))
+                terms.extend(an.initials(syllables))
+        return terms
+
+    word_list = sorted(w for w in name_words if w not in names)
+    # Whole names read the usual way rank first; words inside names and rarer readings of
+    # polyphones (查账 read "zha zhang") still match, one step lower.
+    py_names = pinyin_terms(names, alternatives=False)
+    py_words = pinyin_terms(word_list, alternatives=False) + pinyin_terms([*names, *word_list], alternatives=True)
+    py_fuzzy = [an.fuzzy_key(r) for text in [*names, *word_list] for r in an.readings(text)]
 
     return {
         "id": entry.id,
@@ -70,8 +80,10 @@ def entry_document(entry: Entry) -> Dict[str, object]:
         "name_prefix": _terms(p for n in names for p in an.edge_ngrams(n)),
         "words": _terms([*names, *name_words, *keyword_words]),
         "chars": _terms(ch for text in [*names, *keyword_words] for ch in text),
-        "py": _terms([*py_full, *py_init]),
-        "py_prefix": _terms(p for t in [*py_full, *py_init] for p in an.edge_ngrams(t)),
+        "py": _terms(py_names),
+        "py_prefix": _terms(p for t in py_names for p in an.edge_ngrams(t)),
+        "pyw": _terms(py_words),
+        "pyw_prefix": _terms(p for t in py_words for p in an.edge_ngrams(t)),
         "pyf": _terms(py_fuzzy),
         "pyf_prefix": _terms(p for t in py_fuzzy for p in an.edge_ngrams(t)),
         "popularity": float(entry.popularity),
@@ -100,20 +112,21 @@ def build_index(entries: List[Entry], root: Path) -> Path:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """``make index``: rebuild from the catalog and swap the new generation in (a running gateway
+    picks it up without a restart)."""
     from assistant.config import Settings
+    from assistant.stack.setup_steps import ensure_index
 
     parser = argparse.ArgumentParser(description="Build the search index from the catalog and swap it in.")
     parser.add_argument("--out", type=Path, default=None, help="index root (default: SEARCH_INDEX_DIR)")
     args = parser.parse_args(argv)
-    root = args.out or Settings.from_env().search_index_dir
+    if args.out is None:
+        ensure_index(Settings.from_env(), force=True)
+        return 0
     started = time.perf_counter()
     entries = load_catalog()
-    generation = build_index(entries, root)
-    counts: Dict[str, int] = {}
-    for e in entries:
-        counts[e.type] = counts.get(e.type, 0) + 1
-    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
-    print(f"search index: {len(entries)} entries ({summary}) → {generation} in {time.perf_counter() - started:.1f}s")
+    generation = build_index(entries, args.out)
+    print(f"search index: {len(entries)} entries → {generation} in {time.perf_counter() - started:.1f}s")
     return 0
 
 

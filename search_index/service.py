@@ -10,6 +10,7 @@ clicks), then the customer's own clicks.
 """
 from __future__ import annotations
 
+import heapq
 import math
 import os
 import re
@@ -51,6 +52,12 @@ class Hit:
     answer: str = ""
     channel: str = ""
     attributes: Mapping[str, object] = field(default_factory=dict)
+    tier: int = 0          # index in KINDS of the match kind
+    exactness: float = 0.0  # how exact the match was within its kind
+
+    def beats(self, other: "Hit") -> bool:
+        """Strictly better match than ``other`` (kind first, then exactness), popularity aside."""
+        return (self.tier, -round(self.exactness, 3)) < (other.tier, -round(other.exactness, 3))
 
     def to_json(self) -> Dict[str, object]:
         out: Dict[str, object] = {"id": self.id, "type": self.type, "title": self.title, "subtitle": self.subtitle,
@@ -66,6 +73,9 @@ class _Loaded:
     pointer_stamp: Tuple[int, int]
     searcher: object
     docs: List[Dict[str, object]]  # stored fields by docnum, read once at open
+    by_id: Dict[str, Dict[str, object]] = field(default_factory=dict)
+    base_popularity: List[float] = field(default_factory=list)  # log1p(popularity) by docnum
+    shortest_name: List[int] = field(default_factory=list)      # for "how much of the name a prefix covers"
 
 
 class _Matches:
@@ -117,8 +127,11 @@ class SearchService:
                 raise SearchUnavailable("search index not built")
             ix = whoosh_index.open_dir(str(generation))
             searcher = ix.searcher()
-            docs = [dict(fields) for fields in searcher.all_stored_fields()]
-            self._loaded = _Loaded(generation, stamp or (0, 0), searcher, docs)
+            docs = [{**fields, "_docnum": n} for n, fields in enumerate(searcher.all_stored_fields())]
+            self._loaded = _Loaded(
+                generation, stamp or (0, 0), searcher, docs, {str(d["id"]): d for d in docs},
+                [math.log1p(float(d.get("popularity", 0))) for d in docs],
+                [min((len(n) for n in d["payload"].get("names", ()) if n), default=1) for d in docs])  # type: ignore
             return self._loaded
 
     def health(self) -> Dict[str, object]:
@@ -131,13 +144,12 @@ class SearchService:
         return {"ok": True, "entries": len(loaded.docs), "generation": loaded.generation.name}
 
     def entry(self, entry_id: str) -> Optional[Dict[str, object]]:
-        for doc in self._current().docs:
-            if doc["id"] == entry_id:
-                return doc
-        return None
+        return self._current().by_id.get(entry_id)
 
     # ------------------------------------------------------------ matching
-    def _match(self, q: str, loaded: _Loaded) -> _Matches:
+    def _match(self, q: str, loaded: _Loaded, enough: Optional[int] = None) -> _Matches:
+        """All matches of ``q``; the fuzzy stage is skipped when ``enough`` better matches exist,
+        since fuzzy matches rank below every other kind."""
         s = loaded.searcher
         found = _Matches()
 
@@ -148,12 +160,20 @@ class SearchService:
         found.add(docs(Term("alias_exact", q)), "alias", 1.0)
         found.add(docs(Term("name_prefix", q)), "prefix", 0.5)
         if an.has_han(q):
-            self._keyword_coverage(q, docs, found)
-        self._pinyin(q, docs, found)
+            self._keyword_coverage(q, docs, found, loaded.docs)
+        chinese = an.has_han(q) and not re.search(r"[a-z]", q)
+        if not chinese:
+            self._sound(q, docs, found, "pinyin", "pinyin")  # typed pinyin: full, initials, as-you-type
+        if enough is None or sum(1 for t, _, _ in found.best.values() if t < TIER["fuzzy"]) < enough:
+            if chinese:
+                self._sound(q, docs, found, "fuzzy", "homophone")  # Chinese matched by its sound
+            self._fuzzy_keys(q, docs, found)
         return found
 
-    def _keyword_coverage(self, q: str, docs: Callable[[Query], List[int]], found: _Matches) -> None:
-        """Share of the query's content characters covered by words found in each entry."""
+    def _keyword_coverage(self, q: str, docs: Callable[[Query], List[int]], found: _Matches,
+                          stored: List[Dict[str, object]]) -> None:
+        """Share of the query's content characters covered by words found in each entry; an entry
+        whose whole name stands in the query ("我想买大额存单") is the best keyword match."""
         content = [i for i, _ in enumerate(q)]
         covered: Dict[int, set] = {}
         stop_positions = set()
@@ -171,27 +191,47 @@ class SearchService:
         for doc, positions in covered.items():
             share = len(positions.intersection(content)) / total
             if share >= 0.999:
-                found.add((doc,), "keyword", 1.0)
+                names = stored[doc]["payload"].get("names", ())  # type: ignore[union-attr]
+                found.add((doc,), "keyword", 1.0 if any(n in q for n in names) else 0.8)
             elif share >= 0.5:
                 found.add((doc,), "fuzzy", 0.5 * share, "partial")
 
-    def _pinyin(self, q: str, docs: Callable[[Query], List[int]], found: _Matches) -> None:
-        han = an.has_han(q) and not re.search(r"[a-z]", q)
-        # Chinese text matched through its sound is a homophone: a fuzzy match, not a pinyin one.
-        kind, label = ("fuzzy", "homophone") if han else ("pinyin", "pinyin")
+    @staticmethod
+    def _sound(q: str, docs: Callable[[Query], List[int]], found: _Matches, kind: str, label: str) -> None:
+        """Whole names, their initials and as-you-type prefixes, by the pinyin of the query."""
+        han = label == "homophone"
         for i, syllables in enumerate(an.query_readings(q)):
             key = an.joined(syllables)
             if not key or not key.isascii():
                 continue
-            weight = 1.0 if i == 0 else 0.9
-            found.add(docs(Term("py", key)), kind, 0.95 * weight if han else 1.0 * weight, label)
-            found.add(docs(Term("py_prefix", key)), kind, 0.6 * weight, label)
+            w = (0.95 if han else 1.0) * (1.0 if i == 0 else 0.9)
+            found.add(docs(Term("py", key)), kind, 1.0 * w, label)          # a whole name, exactly
+            found.add(docs(Term("py_prefix", key)), kind, 0.6 * w, label)   # as-you-type
+            found.add(docs(Term("pyw", key)), kind, 0.7 * w, label)         # a word inside a name
+            if len(key) > 1:  # one typed letter means the first letter of a name, not of any word in it
+                found.add(docs(Term("pyw_prefix", key)), kind, 0.4 * w, label)
+
+    @staticmethod
+    def _fuzzy_keys(q: str, docs: Callable[[Query], List[int]], found: _Matches) -> None:
+        """模糊音 keys (z/zh, n/l, in/ing …) and typed-pinyin slips (swapped or extra letters)."""
+        for i, syllables in enumerate(an.query_readings(q)):
+            key = an.joined(syllables)
+            if not key or not key.isascii():
+                continue
+            w = 1.0 if i == 0 else 0.9
             fkey = an.fuzzy_key(syllables)
-            found.add(docs(Term("pyf", fkey)), "fuzzy", 0.8 * weight, "fuzzy_pinyin")
-            found.add(docs(Term("pyf_prefix", fkey)), "fuzzy", 0.45 * weight, "fuzzy_pinyin")
+            found.add(docs(Term("pyf", fkey)), "fuzzy", 0.8 * w, "fuzzy_pinyin")
+            found.add(docs(Term("pyf_prefix", fkey)), "fuzzy", 0.45 * w, "fuzzy_pinyin")
             if i == 0 and len(key) >= 4 and key.isalpha():
-                maxdist = 1 if len(key) <= 4 else 2
-                found.add(docs(FuzzyTerm("py", key, maxdist=maxdist, prefixlength=0)), "fuzzy", 0.4, "typo")
+                for variant in _typo_variants(key):
+                    found.add(docs(Term("py", variant)) + docs(Term("pyw", variant)), "fuzzy", 0.4, "typo")
+                    if len(variant) >= 5:
+                        found.add(docs(Term("py_prefix", variant)), "fuzzy", 0.3, "typo")
+        if not found.best:
+            # Nothing at all: one edit anywhere, the first letter included (slow, so last).
+            key = an.joined(an.query_readings(q)[0])
+            if 4 <= len(key) <= 12 and key.isascii() and key.isalpha():
+                found.add(docs(FuzzyTerm("py", key, maxdist=1, prefixlength=0)), "fuzzy", 0.3, "typo")
 
     # ------------------------------------------------------------ ranking
     def search(
@@ -207,44 +247,50 @@ class SearchService:
         if not q:
             return []
         loaded = self._current()
-        found = self._match(q, loaded)
+        found = self._match(q, loaded, enough=None if types else limit)
         popularity_boost = popularity_boost or {}
         personal_boost = personal_boost or {}
+        docs, base, shortest = loaded.docs, loaded.base_popularity, loaded.shortest_name
+        clicked: Dict[int, str] = {}
+        for entry_id in {*popularity_boost, *personal_boost}:
+            stored = loaded.by_id.get(entry_id)
+            if stored is not None:
+                clicked[int(stored["_docnum"])] = entry_id  # type: ignore[arg-type]
+        wanted = set(types) if types else None
+        n_kinds = len(KINDS)
+
+        def exact_of(doc: int, exactness: float, label: str) -> float:
+            # A prefix that covers more of the name is a better prefix.
+            return 0.5 + 0.5 * min(1.0, len(q) / shortest[doc]) if label == "prefix" else exactness
+
+        def score(doc: int, tier: int, exactness: float) -> float:
+            pop, mine = base[doc], 0.0
+            if doc in clicked:
+                entry_id = clicked[doc]
+                pop = math.log1p(math.expm1(pop) + popularity_boost.get(entry_id, 0.0))
+                mine = min(personal_boost.get(entry_id, 0.0), 1.0)
+            return (n_kinds - tier) * 100 + exactness * 10 + min(pop, 5.0) + mine * 6
+
         ranked = []
         for doc, (tier, exactness, label) in found.best.items():
-            fields = loaded.docs[doc]
-            if types and fields["type"] not in types:
+            if wanted is not None and docs[doc]["type"] not in wanted:
                 continue
-            entry_id = str(fields["id"])
-            pop = math.log1p(float(fields.get("popularity", 0)) + popularity_boost.get(entry_id, 0.0))
-            mine = personal_boost.get(entry_id, 0.0)
-            exact = self._exactness(q, fields, label, exactness)
-            within = exact * 10 + min(pop, 5.0) + min(mine, 1.0) * 6
-            score = (len(KINDS) - tier) * 100 + within
-            ranked.append((-score, entry_id, fields, label))
-        ranked.sort(key=lambda r: (r[0], r[1]))
-        return [self._hit(fields, -neg, label) for neg, _, fields, label in ranked[: max(1, limit)]]
+            exact = exact_of(doc, exactness, label)
+            ranked.append((score(doc, tier, exact), -doc, tier, exact, label))
+        top = heapq.nlargest(max(1, limit), ranked)
+        return [self._hit(docs[-neg_doc], value, label, tier, exact) for value, neg_doc, tier, exact, label in top]
 
     @staticmethod
-    def _exactness(q: str, fields: Mapping[str, object], label: str, exactness: float) -> float:
-        """A prefix that covers more of the name is a better prefix."""
-        if label != "prefix":
-            return exactness
-        names: Sequence[str] = fields["payload"].get("names", ())  # type: ignore[union-attr]
-        lengths = [len(n) for n in names if n.startswith(q)]
-        return 0.5 + 0.5 * (len(q) / min(lengths)) if lengths else exactness
-
-    @staticmethod
-    def _hit(fields: Mapping[str, object], score: float, label: str) -> Hit:
+    def _hit(fields: Mapping[str, object], score: float, label: str, tier: int, exactness: float) -> Hit:
         payload = fields["payload"]  # type: ignore[assignment]
         return Hit(id=str(fields["id"]), type=str(fields["type"]), title=payload["title"],
                    subtitle=payload.get("subtitle", ""), deeplink=payload["deeplink"], score=score, match=label,
                    answer=payload.get("answer", ""), channel=payload.get("channel", ""),
-                   attributes=payload.get("attributes", {}))
+                   attributes=payload.get("attributes", {}), tier=tier, exactness=exactness)
 
 
-_SAFE_QUERY_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def strip_controls(text: str) -> str:
-    return _SAFE_QUERY_RE.sub("", text)
+def _typo_variants(key: str) -> List[str]:
+    """Typed pinyin with one slip undone: two neighbours swapped ("licia") or one letter too many."""
+    swaps = {key[:i] + key[i + 1] + key[i] + key[i + 2:] for i in range(len(key) - 1) if key[i] != key[i + 1]}
+    drops = {key[:i] + key[i + 1:] for i in range(len(key))} if len(key) >= 5 else set()
+    return sorted((swaps | drops) - {key})

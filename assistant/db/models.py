@@ -172,6 +172,19 @@ class VerificationCode(Base):
     used = Column(Boolean, nullable=False, default=False)
 
 
+class SearchClick(Base):
+    """A search result the customer opened: learns popularity and personal preference."""
+
+    __tablename__ = "search_clicks"
+
+    id = Column(Integer, primary_key=True)
+    # The token's subject; not a foreign key: anyone signed in may search, not only account holders.
+    customer_id = Column(String(64), nullable=True, index=True)
+    entry_id = Column(String(64), nullable=False, index=True)
+    query = Column(String(100), nullable=False, default="")
+    at = Column(DateTime, nullable=False, default=utcnow)
+
+
 class AuditLog(Base):
     __tablename__ = "audit_log"
 
@@ -192,5 +205,6 @@ __all__ = [
     "Transfer",
     "BookRecord",
     "VerificationCode",
+    "SearchClick",
     "AuditLog",
 ]

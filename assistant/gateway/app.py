@@ -2,17 +2,20 @@
 from __future__ import annotations
 
 from sanic import Sanic
+from sanic.http import Http
 
 from assistant.config import Settings
 from assistant.db.engine import session_scope
 from assistant.db.seed import seed_demo_data
 from assistant.bank.service import BankService
-from assistant.gateway import bank_api, chat, health, web
+from assistant.gateway import bank_api, chat, health, search_api, web
 from assistant.gateway.errors import register_error_handlers
 from assistant.gateway.rasa_client import RasaClient
+from assistant.search_clicks import ClickStats
 from search_index.service import SearchService
 
 MAX_BODY_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 60 * 1024
 
 
 def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
@@ -20,13 +23,18 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     app = Sanic(name)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "json"
+    # Long (hostile) search URLs — 10 KB of Chinese is ~30 KB percent-encoded — must reach the handler
+    # and get its 400 rather than a protocol-level 413; Sanic caps header size at HEADER_CEILING.
+    Http.HEADER_CEILING = max(Http.HEADER_CEILING, MAX_HEADER_BYTES)
+    app.config.REQUEST_MAX_HEADER_SIZE = MAX_HEADER_BYTES
     app.ctx.settings = settings
     app.ctx.jwt_secret = jwt_secret
     app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token)
     app.ctx.search = SearchService(settings.search_index_dir)
     app.ctx.bank = BankService(settings.database_url)
+    app.ctx.clicks = ClickStats(settings.database_url)
 
-    for module in (chat, health, web, bank_api):
+    for module in (chat, health, web, bank_api, search_api):
         app.blueprint(module.bp)
     register_error_handlers(app)
 

@@ -16,7 +16,9 @@ from assistant.pinyin import fuzzy_key, has_han, readings
 
 MAX_TERM = 6
 # Characters that are almost always grammar, not a misheard content word: never replaced (我把 ≠ 我爸).
-FUNCTION_CHARS = frozenset("的了是在给和就都也还又被让从向对跟把将么吗呢吧啊呀哦嘛着过得地我你他她它这那有没不很太要想会能个一")
+FUNCTION_CHARS = frozenset("的了是在给和就都也还又被让从向对跟把将么吗呢吧啊呀哦嘛着过得地我你他她它这那有没不很太要想会能个"
+                           # numerals: "五千到" is an amount, never "五签到"
+                           "零〇一二两三四五六七八九十百千万亿")
 # A real word this common is left alone even when it sounds like a domain word (几斤 ≠ 基金).
 COMMON_WORD_FREQ = 200
 

@@ -62,9 +62,25 @@ EXTRA_PRODUCTS = (
 )
 
 
+# Leading verbs of catalog aliases ("买基金", "交水费"): the product word is what follows.
+VERB_PREFIXES = ("申请", "买", "交", "缴", "办", "充", "查", "订", "开", "看", "换", "去")
+# App screens whose names are ordinary words, not products customers ask for.
+GENERIC_NAMES = frozenset(("设置", "系统设置", "偏好设置", "签到", "每日签到", "反馈", "意见反馈", "提建议", "通知",
+                           "消息通知", "消息中心", "全部功能", "功能大全", "所有功能", "更多功能", "测评", "证书",
+                           "进度查询", "申请进度", "收款", "客服", "行情", "设备管理", "登录设备", "关于我们"))
+
+
+def product_word(name: str) -> str:
+    """The product in a catalog name: "买基金" → "基金"; other names unchanged."""
+    for verb in VERB_PREFIXES:
+        if name.startswith(verb) and len(name) - len(verb) >= 2:
+            return name[len(verb):]
+    return name
+
+
 @lru_cache(maxsize=1)
 def catalog_terms() -> Tuple[str, ...]:
-    """Titles and aliases of the search catalog (app functions, products, life services)."""
+    """Product and function words from the search catalog's titles and aliases."""
     try:
         from search_index.catalog import load_catalog
 
@@ -75,8 +91,8 @@ def catalog_terms() -> Tuple[str, ...]:
     for e in entries:
         if e.type == "faq":
             continue
-        terms.extend(n for n in e.names if 2 <= len(n) <= 8)
-    return tuple(dict.fromkeys(terms))
+        terms.extend(product_word(n) for n in e.names if 2 <= len(n) <= 8 and n not in GENERIC_NAMES)
+    return tuple(dict.fromkeys(t for t in terms if t not in GENERIC_NAMES))
 
 
 @lru_cache(maxsize=1)

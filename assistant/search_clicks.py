@@ -1,0 +1,60 @@
+"""Clicks on search results: global popularity and each customer's own preferences.
+
+Counts are read from the database and cached for a few seconds, so several gateway
+processes share what customers clicked without a query per search.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import Dict, Optional, Tuple
+
+from sqlalchemy import func, select
+
+from assistant.db.engine import session_scope
+from assistant.db.models import SearchClick
+
+CACHE_SECONDS = 5.0
+CLICKS_FOR_FULL_PREFERENCE = 3  # after three opens an entry is "one of mine"
+
+
+class ClickStats:
+    def __init__(self, database_url: str) -> None:
+        self.url = database_url
+        self._lock = threading.Lock()
+        self._global: Tuple[float, Dict[str, float]] = (0.0, {})
+        self._personal: Dict[str, Tuple[float, Dict[str, float]]] = {}
+
+    def record(self, customer_id: Optional[str], entry_id: str, query: str) -> None:
+        with session_scope(self.url, write=True) as s:
+            s.add(SearchClick(customer_id=customer_id, entry_id=entry_id, query=query[:100]))
+        with self._lock:  # the customer sees the effect of their own click at once
+            self._global = (0.0, self._global[1])
+            self._personal.pop(customer_id or "", None)
+
+    def popularity(self) -> Dict[str, float]:
+        """Clicks per entry, all customers."""
+        with self._lock:
+            at, counts = self._global
+            if time.monotonic() - at < CACHE_SECONDS:
+                return counts
+        with session_scope(self.url) as s:
+            counts = {e: float(n) for e, n in s.execute(
+                select(SearchClick.entry_id, func.count()).group_by(SearchClick.entry_id))}
+        with self._lock:
+            self._global = (time.monotonic(), counts)
+        return counts
+
+    def preferences(self, customer_id: str) -> Dict[str, float]:
+        """0..1 per entry: how much this customer prefers it, from their own clicks."""
+        with self._lock:
+            cached = self._personal.get(customer_id)
+            if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+                return cached[1]
+        with session_scope(self.url) as s:
+            rows = s.execute(select(SearchClick.entry_id, func.count()).where(SearchClick.customer_id == customer_id)
+                             .group_by(SearchClick.entry_id))
+            prefs = {e: min(1.0, n / CLICKS_FOR_FULL_PREFERENCE) for e, n in rows}
+        with self._lock:
+            self._personal[customer_id] = (time.monotonic(), prefs)
+        return prefs
