@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_from_entity, amount_cents, bank, customer_id, entities, last_entity, latest_text
-from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation
+from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
 from assistant.bank.types import AccountView, BankError, CreditBill
 from assistant.money import format_cny
 
@@ -180,12 +180,10 @@ class ActionAskRepayConfirmed(Action):
         except BankError as err:
             dispatcher.utter_message(text=f"抱歉，{err.message}。请修改后再确认，或说“取消”。")
             return []
-        lines = ["请确认还款信息：", f"还款信用卡：{q.to_account.label}", f"还款金额：{format_cny(q.amount_cents)}",
-                 f"扣款账户：{q.from_account.label}", f"手续费：{format_cny(q.fee_cents)}"]
-        if q.needs_code:
-            lines.append("（金额较大，确认后需要短信验证码）")
-        lines.append("确认请回复“确认”，放弃请回复“取消”。")
-        dispatcher.utter_message(text="\n".join(lines), buttons=CONFIRM_BUTTONS,
+        text = confirmation_text("还款", [f"还款信用卡：{q.to_account.label}", f"还款金额：{format_cny(q.amount_cents)}",
+                                         f"扣款账户：{q.from_account.label}", f"手续费：{format_cny(q.fee_cents)}"],
+                                 "金额较大" if q.needs_code else None)
+        dispatcher.utter_message(text=text, buttons=CONFIRM_BUTTONS,
                                  json_message={**q.to_json(), "type": "repay_summary"})
         return []
 

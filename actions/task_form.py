@@ -17,7 +17,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
@@ -27,6 +27,16 @@ from assistant.bank.types import BankError
 # Intents whose entities may change the details of an open form.
 DETAIL_INTENTS = {"transfer_money", "inform", "deny", "affirm", "repay_credit_card", "report_card_loss"}
 SHORT_ANSWER_CHARS = 8
+
+
+def confirmation_text(what: str, rows: List[str], code_reason: Optional[str]) -> str:
+    """The summary a customer confirms: what will happen, line by line, and whether a code follows."""
+    lines = [f"请确认{what}信息：", *rows]
+    if code_reason:
+        lines.append(f"（{code_reason}，确认后需要短信验证码）")
+    lines.append("确认请回复“确认”，放弃请回复“取消”。")
+    return "\n".join(lines)
+
 CONFIRM_BUTTONS = [{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/cancel"}]
 
 

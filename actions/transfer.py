@@ -19,7 +19,7 @@ from actions.common import (
     last_entity,
     latest_text,
 )
-from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation
+from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
 from assistant.bank.types import BankError, TransferQuote
 from assistant.money import format_cny
 
@@ -139,13 +139,9 @@ class ValidateTransferForm(TaskFormValidation):
 
 
 def summary_text(q: TransferQuote) -> str:
-    lines = ["请确认转账信息：", f"收款方：{q.recipient_label}", f"金额：{format_cny(q.amount_cents)}",
-             f"付款账户：{q.from_account.label}", f"手续费：{format_cny(q.fee_cents)}"]
-    if q.needs_code:
-        reason = "首次向该收款人转账" if q.first_time else "金额较大"
-        lines.append(f"（{reason}，确认后需要短信验证码）")
-    lines.append("确认请回复“确认”，放弃请回复“取消”。")
-    return "\n".join(lines)
+    reason = ("首次向该收款人转账" if q.first_time else "金额较大") if q.needs_code else None
+    return confirmation_text("转账", [f"收款方：{q.recipient_label}", f"金额：{format_cny(q.amount_cents)}",
+                                     f"付款账户：{q.from_account.label}", f"手续费：{format_cny(q.fee_cents)}"], reason)
 
 
 class ActionAskTransferConfirmed(Action):

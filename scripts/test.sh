@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: the same setup as `make run`, then data validation, the NLU evaluation,
-# and pytest (unit, integration against the real stack, headless browser).
+# `make test`: the same setup as `make run` (plus Chromium and a local PostgreSQL when they can be
+# installed), then rasa data validate, rasa test core on tests/stories, the NLU and search
+# evaluations, and pytest (unit, integration against the real stack, headless browser).
 # Full logs of each step are kept in test-output/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,8 @@ mkdir -p test-output
 
 ./scripts/bootstrap.sh
 ./scripts/ensure_browser.sh
+TEST_POSTGRES_URL=$(./scripts/ensure_postgres.sh)
+export TEST_POSTGRES_URL
 "$PY" -m assistant.launcher setup
 
 echo "==> rasa data validate"

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Dict, List, Optional
 
 from assistant.config import REPO_ROOT, Settings
+from assistant.stack.endpoints import runtime_endpoints
 from assistant.stack.setup_steps import child_env, say, venv_bin
 
 PR_SET_PDEATHSIG = 1
@@ -50,7 +51,7 @@ def stack_services(settings: Settings, model: Path) -> List[Service]:
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     rasa_cmd = [venv_bin("rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(settings.rasa_port),
-                "-m", str(model), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
+                "-m", str(model), "--endpoints", str(runtime_endpoints(settings)), "--credentials", "credentials.yml"]
     if settings.rasa_auth_token:
         rasa_cmd += ["--auth-token", settings.rasa_auth_token]
     return [

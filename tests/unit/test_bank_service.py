@@ -1,4 +1,5 @@
 """The bank behind the bot: limits, verification, idempotency, concurrency and isolation."""
+import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
@@ -8,14 +9,23 @@ from sqlalchemy import func, select
 from assistant.bank import verification
 from assistant.bank.service import BankService
 from assistant.bank.types import BankError
-from assistant.db.engine import session_scope
-from assistant.db.models import Account, Transaction, Transfer, VerificationCode
+from assistant.db.engine import engine_for, session_scope
+from assistant.db.models import Account, Base, Transaction, Transfer, VerificationCode
 from assistant.db.seed import seed_demo_data
 
 
-@pytest.fixture()
-def bank(tmp_path):
-    url = f"sqlite:///{tmp_path / 'bank.db'}"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def bank(request, tmp_path):
+    """The same tests on SQLite (the default) and on PostgreSQL when TEST_POSTGRES_URL names one."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'bank.db'}"
+    else:
+        url = os.environ.get("TEST_POSTGRES_URL", "")
+        if not url:
+            pytest.skip("TEST_POSTGRES_URL not set (e.g. postgresql://postgres@localhost/assistant_test)")
+        engine = engine_for(url)
+        Base.metadata.drop_all(engine)
+        Base.metadata.create_all(engine)
     with session_scope(url, write=True) as s:
         seed_demo_data(s)
     return BankService(url)

@@ -1,0 +1,45 @@
+"""The endpoints file Rasa runs with: endpoints.yml, plus Redis tracker and lock stores when
+REDIS_URL is set (needed as soon as more than one Rasa server shares conversations)."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict
+from urllib.parse import urlparse
+
+import yaml
+
+from assistant.config import REPO_ROOT, ConfigError, Settings
+
+
+def redis_stores(redis_url: str) -> Dict[str, Any]:
+    """tracker_store (db n) and lock_store (db n+1) sections for a redis://[:password@]host[:port][/db] URL."""
+    parsed = urlparse(redis_url)
+    if parsed.scheme not in ("redis", "rediss") or not parsed.hostname:
+        raise ConfigError(f"REDIS_URL must look like redis://host:6379/0, got {redis_url!r}")
+    try:
+        db = int((parsed.path or "/0").lstrip("/") or 0)
+        port = parsed.port or 6379
+    except ValueError as exc:
+        raise ConfigError(f"REDIS_URL has a bad port or database number: {redis_url!r}") from exc
+    common: Dict[str, Any] = {"type": "redis", "url": parsed.hostname, "port": port,
+                              "use_ssl": parsed.scheme == "rediss"}
+    if parsed.password:
+        common["password"] = parsed.password
+    return {"tracker_store": {**common, "db": db, "record_exp": 7 * 24 * 3600},
+            "lock_store": {**common, "db": db + 1}}
+
+
+def runtime_endpoints(settings: Settings) -> Path:
+    """The endpoints file to start Rasa with."""
+    base = REPO_ROOT / "endpoints.yml"
+    if not settings.redis_url:
+        return base
+    config = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
+    config.update(redis_stores(settings.redis_url))
+    path = settings.data_dir / "endpoints.runtime.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # ${ACTION_ENDPOINT_URL} stays unquoted so that Rasa still substitutes it.
+    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False).replace("'${ACTION_ENDPOINT_URL}'",
+                                                                                "${ACTION_ENDPOINT_URL}")
+    path.write_text(text, encoding="utf-8")
+    return path
