@@ -10,7 +10,8 @@ from typing import List, Optional
 
 from assistant.config import ConfigError, Settings
 from assistant.stack.setup_steps import model_path, say, setup_all
-from assistant.stack.supervisor import Supervisor, die_with_parent, stack_services
+from assistant.stack.lifetime import die_with_parent
+from assistant.stack.supervisor import Supervisor, stack_services
 
 
 class _Stop(Exception):
@@ -26,7 +27,6 @@ def serve(settings: Settings, model: Path) -> int:
     supervisor = Supervisor(settings, stack_services(settings, model))
     for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, _raise_stop)
-    die_with_parent()
     try:
         supervisor.start()
         if not supervisor.wait_healthy():
@@ -53,6 +53,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("command", choices=("run", "setup", "serve"))
     parser.add_argument("--model", type=Path, default=None, help="serve this model instead of the current one")
     args = parser.parse_args(argv)
+    die_with_parent()  # if whatever started us (make, a shell, a test) goes away, stop too
     try:
         settings = Settings.from_env()
         if args.command != "setup":

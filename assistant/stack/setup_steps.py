@@ -11,6 +11,7 @@ from typing import Dict, Optional
 
 from assistant.config import REPO_ROOT, Settings
 from assistant.stack.fingerprint import INDEX_INPUTS, MODEL_INPUTS, fingerprint
+from assistant.stack.lifetime import die_with_parent
 
 KEEP_MODELS = 3
 
@@ -83,7 +84,7 @@ def ensure_model(settings: Settings, force: bool = False) -> Path:
     cmd = [venv_bin("rasa"), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu_data",
            "--out", str(settings.models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
            "--force"]  # our fingerprint covers component code, which Rasa's cache does not
-    result = subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings))
+    result = subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings), preexec_fn=die_with_parent)
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed (exit {result.returncode})")
     say(f"model trained in {time.perf_counter() - started:.0f}s → {target.name}")

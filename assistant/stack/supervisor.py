@@ -5,7 +5,6 @@ Ctrl-C, SIGTERM or even a killed supervisor leave no process of the stack behind
 """
 from __future__ import annotations
 
-import ctypes
 import json
 import os
 import signal
@@ -20,23 +19,10 @@ from typing import Dict, List, Optional
 
 from assistant.config import REPO_ROOT, Settings
 from assistant.stack.endpoints import runtime_endpoints
+from assistant.stack.lifetime import die_with_parent
 from assistant.stack.setup_steps import child_env, say, venv_bin
 
-PR_SET_PDEATHSIG = 1
 STOP_GRACE_S = 15.0
-
-
-def _die_with_parent() -> None:
-    """Runs in the child before exec: get SIGTERM if the supervisor dies."""
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
-
-
-def die_with_parent() -> None:
-    """For the supervisor itself: stop cleanly if whatever started it goes away."""
-    _die_with_parent()
 
 
 @dataclass
@@ -74,7 +60,7 @@ class Supervisor:
             log = open(svc.log_path, "ab", buffering=0)
             svc.process = subprocess.Popen(svc.cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
                                            stdin=subprocess.DEVNULL, start_new_session=True,
-                                           preexec_fn=_die_with_parent)
+                                           preexec_fn=die_with_parent)
             log.close()
             say(f"started {svc.name} (pid {svc.process.pid}, log {svc.log_path})")
 
