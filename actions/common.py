@@ -11,6 +11,7 @@ from rasa_sdk import Tracker
 from assistant.bank.service import BankService
 from assistant.bank.types import AccountView
 from assistant.config import Settings
+from assistant.money import InvalidAmount, to_cents
 
 
 @lru_cache(maxsize=1)
@@ -51,10 +52,10 @@ def entity_text(tracker: Tracker, entity: Dict[str, Any]) -> str:
 
 
 def amount_cents(value: Any) -> Optional[int]:
-    """An amount entity value (yuan) as cents; None when it is not a usable amount."""
+    """An amount entity value (yuan) as exact cents; None when it is not a usable amount."""
     try:
-        cents = round(float(value) * 100)
-    except (TypeError, ValueError):
+        cents = to_cents(value)
+    except InvalidAmount:
         return None
     return cents if cents > 0 else None
 

@@ -225,10 +225,6 @@ class SubmitTask(Action, ABC):
         return [SlotSet(s, None) for s in self.slot_names()]
 
 
-def reset_events(slot_names: List[str]) -> List[EventType]:
-    return [SlotSet(s, None) for s in slot_names] + [SlotSet("requested_slot", None)]
-
-
 def optional_int(value: Any) -> Optional[int]:
     try:
         return int(value)

@@ -1,4 +1,4 @@
-"""Money as integer cents: conversion and the way customers see amounts (¥52,380.50)."""
+"""Money as integer cents: exact conversion from yuan, and the way customers see amounts (¥52,380.50)."""
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -33,7 +33,3 @@ def format_cny(cents: int) -> str:
     yuan, fen = divmod(abs(int(cents)), 100)
     return f"{sign}¥{yuan:,}.{fen:02d}"
 
-
-def mask_number(number: str) -> str:
-    """Show only the last four digits of a card or account number."""
-    return f"尾号{number[-4:]}" if number else ""

@@ -1,6 +1,6 @@
 import pytest
 
-from assistant.money import InvalidAmount, format_cny, mask_number, to_cents
+from assistant.money import InvalidAmount, format_cny, to_cents
 
 
 @pytest.mark.parametrize("cents,text", [(5238050, "¥52,380.50"), (0, "¥0.00"), (5, "¥0.05"), (-150000, "-¥1,500.00"),
@@ -19,6 +19,3 @@ def test_to_cents_refuses_non_amounts(value):
     with pytest.raises(InvalidAmount):
         to_cents(value)
 
-
-def test_mask():
-    assert mask_number("6222021001116688") == "尾号6688"
