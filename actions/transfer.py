@@ -117,7 +117,6 @@ class ValidateTransferForm(TaskFormValidation):
             dispatcher.utter_message(text="转账金额需要大于零，请重新告诉我金额。")
             return None
         slots = {**slots, "transfer_amount": _amount_yuan(cents)}
-        slots.setdefault("transfer_from", None)
         if not slots.get("transfer_from"):
             slots.update(self.defaults(tracker, slots))
         if slots.get("transfer_payee") or slots.get("transfer_to_account"):

@@ -22,39 +22,35 @@ class ClickStats:
     def __init__(self, database_url: str) -> None:
         self.url = database_url
         self._lock = threading.Lock()
-        self._global: Tuple[float, Dict[str, float]] = (0.0, {})
-        self._personal: Dict[str, Tuple[float, Dict[str, float]]] = {}
+        # None → clicks per entry of everyone; a customer id → that customer's clicks per entry.
+        self._cache: Dict[Optional[str], Tuple[float, Dict[str, float]]] = {}
 
     def record(self, customer_id: Optional[str], entry_id: str, query: str) -> None:
         with session_scope(self.url, write=True) as s:
             s.add(SearchClick(customer_id=customer_id, entry_id=entry_id, query=query[:100]))
         with self._lock:  # the customer sees the effect of their own click at once
-            self._global = (0.0, self._global[1])
-            self._personal.pop(customer_id or "", None)
+            self._cache.pop(None, None)
+            self._cache.pop(customer_id, None)
+
+    def _counts(self, customer_id: Optional[str]) -> Dict[str, float]:
+        """Clicks per entry (of everyone, or of one customer), cached for a few seconds."""
+        with self._lock:
+            cached = self._cache.get(customer_id)
+            if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
+                return cached[1]
+        query = select(SearchClick.entry_id, func.count()).group_by(SearchClick.entry_id)
+        if customer_id is not None:
+            query = query.where(SearchClick.customer_id == customer_id)
+        with session_scope(self.url) as s:
+            counts = {e: float(n) for e, n in s.execute(query)}
+        with self._lock:
+            self._cache[customer_id] = (time.monotonic(), counts)
+        return counts
 
     def popularity(self) -> Dict[str, float]:
         """Clicks per entry, all customers."""
-        with self._lock:
-            at, counts = self._global
-            if time.monotonic() - at < CACHE_SECONDS:
-                return counts
-        with session_scope(self.url) as s:
-            counts = {e: float(n) for e, n in s.execute(
-                select(SearchClick.entry_id, func.count()).group_by(SearchClick.entry_id))}
-        with self._lock:
-            self._global = (time.monotonic(), counts)
-        return counts
+        return self._counts(None)
 
     def preferences(self, customer_id: str) -> Dict[str, float]:
         """0..1 per entry: how much this customer prefers it, from their own clicks."""
-        with self._lock:
-            cached = self._personal.get(customer_id)
-            if cached and time.monotonic() - cached[0] < CACHE_SECONDS:
-                return cached[1]
-        with session_scope(self.url) as s:
-            rows = s.execute(select(SearchClick.entry_id, func.count()).where(SearchClick.customer_id == customer_id)
-                             .group_by(SearchClick.entry_id))
-            prefs = {e: min(1.0, n / CLICKS_FOR_FULL_PREFERENCE) for e, n in rows}
-        with self._lock:
-            self._personal[customer_id] = (time.monotonic(), prefs)
-        return prefs
+        return {e: min(1.0, n / CLICKS_FOR_FULL_PREFERENCE) for e, n in self._counts(customer_id).items()}

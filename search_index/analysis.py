@@ -27,7 +27,6 @@ jieba.setLogLevel(logging.WARNING)
 MAX_PREFIX = 24  # as-you-type prefixes are indexed up to this length
 
 _SPLIT_RE = re.compile(r"[\s\u3000·•,，。.!！?？、;；:：()（）\[\]【】{}<>《》\"'“”‘’/\\|_+\-=*&^%$#@~`]+")
-_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def clean(text: str) -> str:
@@ -52,7 +51,7 @@ def query_readings(query: str) -> List[List[str]]:
     """Syllable lists for a cleaned query: Han characters read, Latin letters split as pinyin."""
     units: List[List[str]] = []
     for token in re.findall(r"[\u4e00-\u9fff]+|[a-z]+|\d+|.", query):
-        if _HAN_RE.match(token):
+        if has_han(token):
             units.append(syllables_of(token))
         elif token.isalpha():
             split = split_pinyin(token)

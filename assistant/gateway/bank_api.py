@@ -12,6 +12,7 @@ from assistant.bank.book import by_category
 from assistant.bank.service import BankService
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
+from assistant.gateway.validation import query_int
 from assistant.money import format_cny
 
 bp = Blueprint("bank_api")
@@ -30,19 +31,6 @@ def _date(request: Request, name: str) -> Optional[date]:
         return date.fromisoformat(raw)
     except ValueError as exc:
         raise ApiError(400, "invalid_date", f"{name} 应为 YYYY-MM-DD 格式的日期") from exc
-
-
-def _int(request: Request, name: str, default: int, low: int, high: int) -> int:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ApiError(400, "invalid_parameter", f"{name} 应为整数") from exc
-    if not low <= value <= high:
-        raise ApiError(400, "invalid_parameter", f"{name} 应在 {low} 到 {high} 之间")
-    return value
 
 
 def _text(request: Request, name: str) -> Optional[str]:
@@ -81,7 +69,8 @@ async def transactions(request: Request) -> HTTPResponse:
         account_id = found.id
     page = _bank(request).history(customer, account_id=account_id, start=start, end=end,
                                   counterparty=_text(request, "counterparty"), category=_text(request, "category"),
-                                  page=_int(request, "page", 1, 1, 10_000), size=_int(request, "size", 20, 1, 100))
+                                  page=query_int(request, "page", 1, 1, 10_000),
+                                  size=query_int(request, "size", 20, 1, 100))
     return json({"items": page.items, "total": page.total, "page": page.page, "size": page.size,
                  "spent_cents": page.spent_cents, "received_cents": page.received_cents})
 

@@ -1,7 +1,6 @@
 """Smart search on the gateway: /api/search, /api/suggest (as you type) and /api/click."""
 from __future__ import annotations
 
-import re
 import time
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -11,7 +10,7 @@ from sanic.response import HTTPResponse, json
 
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import principal_of, require_role
-from assistant.gateway.validation import json_object
+from assistant.gateway.validation import json_object, query_int, strip_controls
 from search_index.catalog import ENTRY_TYPES
 from search_index.service import SearchUnavailable
 
@@ -20,27 +19,13 @@ MAX_QUERY_CHARS = 100
 MAX_LIMIT = 50
 SUGGESTIONS = 10
 TYPE_LABELS = {"function": "功能", "product": "产品", "life": "生活", "faq": "问答"}
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
 
 
 def _query(request: Request) -> str:
     raw = request.args.get("q", "")
     if len(raw) > MAX_QUERY_CHARS:
         raise ApiError(400, "query_too_long", f"搜索词太长了，请控制在 {MAX_QUERY_CHARS} 字以内")
-    return _CONTROL_RE.sub("", raw).strip()
-
-
-def _limit(request: Request, default: int) -> int:
-    raw = request.args.get("limit")
-    if raw in (None, ""):
-        return default
-    try:
-        value = int(raw)
-    except ValueError as exc:
-        raise ApiError(400, "invalid_limit", "limit 应为整数") from exc
-    if not 1 <= value <= MAX_LIMIT:
-        raise ApiError(400, "invalid_limit", f"limit 应在 1 到 {MAX_LIMIT} 之间")
-    return value
+    return strip_controls(raw).strip()
 
 
 def _types(request: Request) -> Optional[List[str]]:
@@ -76,7 +61,7 @@ def _run(request: Request, q: str, limit: int, types: Optional[List[str]]) -> Tu
 @bp.get("/api/search")
 async def search(request: Request) -> HTTPResponse:
     q = _query(request)
-    hits, took = _run(request, q, _limit(request, 10), _types(request))
+    hits, took = _run(request, q, query_int(request, "limit", 10, 1, MAX_LIMIT, "invalid_limit"), _types(request))
     return json({"query": q, "results": [h.to_json() for h in hits], "took_ms": took})
 
 
@@ -100,5 +85,5 @@ async def click(request: Request) -> HTTPResponse:
         raise ApiError(400, "invalid_query", "query 不合法")
     if request.app.ctx.search.entry(entry_id) is None:
         raise ApiError(404, "unknown_entry", "没有这个搜索结果")
-    request.app.ctx.clicks.record(request.ctx.principal.sub, entry_id, _CONTROL_RE.sub("", query))
+    request.app.ctx.clicks.record(request.ctx.principal.sub, entry_id, strip_controls(query))
     return json({"ok": True})

@@ -11,7 +11,29 @@ from sanic.request import Request
 from assistant.gateway.errors import ApiError
 
 MAX_MESSAGE_CHARS = 500
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff]")
+# Invisible and control characters; tab and line breaks are listed apart so messages can keep them as spaces.
+_INVISIBLE = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028-\u202e\ufeff"
+_CONTROL_RE = re.compile(f"[{_INVISIBLE}]")
+_CONTROL_OR_BREAK_RE = re.compile(f"[{_INVISIBLE}\t\n\r]")
+
+
+def strip_controls(text: str) -> str:
+    """Text without control characters, invisible marks, tabs or line breaks (search terms, ids)."""
+    return _CONTROL_OR_BREAK_RE.sub("", text)
+
+
+def query_int(request: Request, name: str, default: int, low: int, high: int, code: str = "invalid_parameter") -> int:
+    """An integer query parameter within [low, high]; absent means ``default``, anything else is a 400."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise ApiError(400, code, f"{name} 应为整数") from exc
+    if not low <= value <= high:
+        raise ApiError(400, code, f"{name} 应在 {low} 到 {high} 之间")
+    return value
 
 
 def json_object(request: Request) -> Dict[str, Any]:

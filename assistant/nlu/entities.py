@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Iterable, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence, Tuple
 
 from assistant.nlu import vocabulary as vocab
 from assistant.nlu.amounts import find_amounts, parse_number
+from assistant.nlu.spans import longest_first, longest_matches
 from assistant.nlu.timeexpr import find_times
 
 EXPENSE_INTENTS = {"record_expense", "spending_summary", "query_transactions"}
@@ -59,7 +60,7 @@ def find_accounts(text: str) -> List[Entity]:
     for word, kind in _CARD_TYPES:
         for m in re.finditer(word, text):
             out.append(Entity(m.start(), m.end(), "account", {"type": kind}))
-    return _non_overlapping(out)
+    return longest_first(out)
 
 
 def _digit(ch: str) -> str:
@@ -208,29 +209,11 @@ def find_money(text: str, taken: Sequence[Entity]) -> List[Entity]:
 
 
 # ----------------------------------------------------------------------------- words
-def _longest_matches(text: str, words: Iterable[str], max_len: int = 10) -> List[Tuple[int, int, str]]:
-    vocabulary = set(words)
-    found: List[Tuple[int, int, str]] = []
-    i = 0
-    while i < len(text):
-        hit = None
-        for length in range(min(max_len, len(text) - i), 0, -1):
-            if text[i:i + length] in vocabulary:
-                hit = (i, i + length, text[i:i + length])
-                break
-        if hit:
-            found.append(hit)
-            i = hit[1]
-        else:
-            i += 1
-    return found
-
-
 def find_categories(text: str, direction: str) -> List[Entity]:
     keywords = vocab.category_keywords()
     wanted = {k: v for k, v in keywords.items() if v[1] == direction}
     out = []
-    for start, end, word in _longest_matches(text, wanted):
+    for start, end, word in longest_matches(text, set(wanted)):
         if len(word) == 1 and direction == "expense" and word not in ("饭", "药"):
             continue
         out.append(Entity(start, end, "category", wanted[word][0]))
@@ -243,7 +226,7 @@ _GENERIC_SUFFIXES = ("产品", "业务", "服务", "功能")
 def find_products(text: str) -> List[Entity]:
     terms = vocab.product_terms()
     out = []
-    for start, end, word in _longest_matches(text, terms, 12):
+    for start, end, word in longest_matches(text, terms, 12):
         if len(word) < 2:
             continue
         for suffix in _GENERIC_SUFFIXES:
@@ -297,14 +280,6 @@ def _plausible_name(value: Any) -> bool:
         return False
     return bool(vocab.surname_at(value, 0)) and all("\u4e00" <= ch <= "\u9fff" and ch not in _NAME_STOP
                                                     for ch in value[1:])
-
-
-def _non_overlapping(entities: List[Entity]) -> List[Entity]:
-    chosen: List[Entity] = []
-    for e in sorted(entities, key=lambda e: (-(e.end - e.start), e.start)):
-        if not any(e.overlaps(c) for c in chosen):
-            chosen.append(e)
-    return sorted(chosen, key=lambda e: e.start)
 
 
 def boundary_entities(text: str) -> List[Entity]:

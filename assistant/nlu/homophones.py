@@ -12,6 +12,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 import jieba
 
 from assistant.nlu import vocabulary as vocab
+from assistant.nlu.spans import longest_matches
 from assistant.pinyin import fuzzy_key, has_han, readings
 
 MAX_TERM = 6
@@ -65,14 +66,8 @@ def _is_common_word(chunk: str) -> bool:
 def _known_spans(chars: List[str], index: SoundIndex) -> List[bool]:
     """Positions inside a correctly written domain word (longest match first): left alone."""
     covered = [False] * len(chars)
-    i = 0
-    while i < len(chars):
-        for length in range(min(MAX_TERM, len(chars) - i), 1, -1):
-            if "".join(chars[i:i + length]) in index.terms:
-                covered[i:i + length] = [True] * length
-                i += length - 1
-                break
-        i += 1
+    for start, end, _ in longest_matches("".join(chars), index.terms, MAX_TERM, min_len=2):
+        covered[start:end] = [True] * (end - start)
     return covered
 
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Callable, Dict, List, Optional, Tuple
 
 from assistant.nlu.amounts import parse_number
+from assistant.nlu.spans import longest_first
 
 Range = Tuple[date, date]
 
@@ -129,12 +130,5 @@ def find_times(text: str, today: Optional[date] = None) -> List[TimeMatch]:
     for regex, fn in _FIXED_RE:
         for m in regex.finditer(text):
             found.append(TimeMatch(m.start(), m.end(), _iso(fn(today))))
-    return _longest_first(found)
+    return longest_first(found)
 
-
-def _longest_first(matches: List[TimeMatch]) -> List[TimeMatch]:
-    chosen: List[TimeMatch] = []
-    for m in sorted(matches, key=lambda m: (-(m.end - m.start), m.start)):
-        if all(m.end <= c.start or m.start >= c.end for c in chosen):
-            chosen.append(m)
-    return sorted(chosen, key=lambda m: m.start)

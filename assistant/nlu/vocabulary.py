@@ -133,3 +133,4 @@ def user_dictionary_words() -> List[Tuple[str, int]]:
                   "手续费", "多少钱", "储蓄卡", "工资卡", "信用卡", "借记卡", "银行卡", "转人工", "人工客服"):
         words[extra] = 200000
     return sorted(words.items())
+
