@@ -4,8 +4,12 @@ PY := .venv/bin/python
 ROLE ?= customer
 SUB ?=
 CUSTOMER ?=
+ID ?=
+INTENT ?=
+ENTITIES ?=
+FORCE ?=
 
-.PHONY: run setup test token index train validate eval-nlu eval-search bench lock clean logs
+.PHONY: run setup test token index train inbox label dismiss validate eval-nlu eval-search bench lock clean logs
 
 run:            ## set up what is missing, then run Rasa, the action server and the gateway
 	@./scripts/run.sh run
@@ -24,8 +28,21 @@ index:          ## rebuild the search index from search_index/catalog and swap i
 	@./scripts/bootstrap.sh
 	@PYTHONPATH=. $(PY) -m search_index.builder
 
-train:          ## train the Rasa model if its inputs changed
-	@./scripts/run.sh setup
+train:          ## train on the current data, refuse if held-out accuracy drops >1 point, else publish (live swap)
+	@./scripts/bootstrap.sh
+	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} PYTHONPATH=. $(PY) -m assistant.training.publish $(if $(FORCE),--force)
+
+inbox:          ## list what the bot missed (the trainers' NLU inbox)
+	@./scripts/bootstrap.sh >&2
+	@PYTHONPATH=. $(PY) -m assistant.cli inbox
+
+label:          ## label an inbox message: make label ID=3 INTENT=check_balance [ENTITIES="payee=李四"]
+	@./scripts/bootstrap.sh >&2
+	@PYTHONPATH=. $(PY) -m assistant.cli label "$(ID)" "$(INTENT)" --entities "$(ENTITIES)"
+
+dismiss:        ## dismiss an inbox message: make dismiss ID=3
+	@./scripts/bootstrap.sh >&2
+	@PYTHONPATH=. $(PY) -m assistant.cli dismiss "$(ID)"
 
 eval-nlu:       ## train if needed, then score the model on tests/nlu/nlu_heldout.yml (fails below thresholds)
 	@./scripts/run.sh setup

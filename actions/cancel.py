@@ -17,13 +17,25 @@ FORMS = {
 }
 
 
+def open_task(tracker: Tracker) -> str:
+    """The customer's words for the open task (转账/还款/挂失), or 操作 when none is open."""
+    return FORMS.get((tracker.active_loop or {}).get("name") or "", ("操作", None))[0]
+
+
+def forget_task(tracker: Tracker) -> List[EventType]:
+    """Events that close the open form and forget its details; nothing when no form is open."""
+    form = (tracker.active_loop or {}).get("name") or ""
+    if not form:
+        return []
+    _, validation = FORMS.get(form, ("", None))
+    slots = validation().all_slots() if validation else []
+    return [ActiveLoop(None), *[SlotSet(s, None) for s in slots], SlotSet("requested_slot", None)]
+
+
 class ActionCancelTask(Action):
     def name(self) -> Text:
         return "action_cancel_task"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        form = (tracker.active_loop or {}).get("name") or ""
-        what, validation = FORMS.get(form, ("操作", None))
-        dispatcher.utter_message(text=f"好的，已取消本次{what}，资金未发生变动。还有什么可以帮您？")
-        slots = validation().all_slots() if validation else []
-        return [ActiveLoop(None), *[SlotSet(s, None) for s in slots], SlotSet("requested_slot", None)]
+        dispatcher.utter_message(text=f"好的，已取消本次{open_task(tracker)}，资金未发生变动。还有什么可以帮您？")
+        return forget_task(tracker) or [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -48,10 +48,16 @@ class Settings:
     search_index_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "search_index")
     models_dir: Path = field(default_factory=lambda: REPO_ROOT / "models")
     redis_url: Optional[str] = None
+    # Where config.yml, domain.yml and nlu_data/ live: trainers' labels are written here.
+    training_dir: Path = REPO_ROOT
 
     @property
     def is_dev(self) -> bool:
         return self.env == "dev"
+
+    @property
+    def nlu_data_dir(self) -> Path:
+        return self.training_dir / "nlu_data"
 
     @property
     def rasa_url(self) -> str:
@@ -79,6 +85,7 @@ class Settings:
             search_index_dir=Path(env.get("SEARCH_INDEX_DIR") or data_dir / "search_index").resolve(),
             models_dir=Path(env.get("RASA_MODELS_DIR") or REPO_ROOT / "models").resolve(),
             redis_url=env.get("REDIS_URL") or None,
+            training_dir=Path(env.get("TRAINING_DIR") or REPO_ROOT).resolve(),
         )
 
     def effective_jwt_secret(self) -> str:

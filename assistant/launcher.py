@@ -60,6 +60,10 @@ def main(argv: Optional[List[str]] = None) -> int:
             settings.effective_jwt_secret()  # fail early, before minutes of setup
         if args.command == "serve":
             model = args.model or model_path(settings)
+            if args.model is None and not model.exists():  # the data's model was refused: serve the live one
+                from assistant.training.publish import live_model
+
+                model = live_model(settings) or model
             if not model.exists():
                 say(f"no model at {model}; run setup first")
                 return 1

@@ -12,7 +12,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
 
-from tests.support.stack import Stack, pid_alive  # noqa: E402
+from tests.support.stack import Stack, isolated_training, pid_alive  # noqa: E402
 
 OUTPUT_DIR = REPO / "test-output"
 
@@ -25,7 +25,8 @@ def output_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = Stack(data_dir=tmp_path_factory.mktemp("stack-data")).start()
+    root = tmp_path_factory.mktemp("stack")
+    running = Stack(data_dir=root / "data", extra_env=isolated_training(root)).start()
     yield running
     pids = running.child_pids()
     running.stop()
@@ -36,3 +37,13 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def demo_token(stack: Stack) -> str:
     return stack.token("demo")
+
+
+@pytest.fixture(scope="session")
+def agent_token(stack: Stack) -> str:
+    return stack.token("agent_li", "agent")
+
+
+@pytest.fixture(scope="session")
+def trainer_token(stack: Stack) -> str:
+    return stack.token("trainer_wang", "trainer")

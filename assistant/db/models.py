@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     String,
@@ -195,6 +196,78 @@ class AuditLog(Base):
     detail = Column(Text, nullable=False, default="")
 
 
+class ChatTurn(Base):
+    """One customer message and how it was handled: the source of the admin statistics."""
+
+    __tablename__ = "chat_turns"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    text = Column(String(600), nullable=False)  # masked
+    intent = Column(String(64), nullable=False, default="", index=True)
+    confidence = Column(Float, nullable=False, default=0.0)
+    outcome = Column(String(16), nullable=False)  # answered | fallback | handoff | agent
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=True, index=True)
+
+
+class Handoff(Base):
+    """A conversation handed to a human agent: queued → claimed → closed | returned (to the bot)."""
+
+    __tablename__ = "handoffs"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    status = Column(String(16), nullable=False, default="queued", index=True)
+    reason = Column(String(32), nullable=False)  # requested | complaint | repeated_misses
+    intents = Column(Text, nullable=False, default="[]")  # JSON: intents detected before the handoff
+    summary = Column(Text, nullable=False, default="")
+    agent_id = Column(String(64), nullable=True, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    claimed_at = Column(DateTime, nullable=True)
+    ended_at = Column(DateTime, nullable=True)
+
+    messages = relationship("HandoffMessage", back_populates="handoff", order_by="HandoffMessage.id")
+
+
+class HandoffMessage(Base):
+    """A line of a handed-off conversation (masked); agent and system lines are delivered to the customer."""
+
+    __tablename__ = "handoff_messages"
+
+    id = Column(Integer, primary_key=True)
+    handoff_id = Column(Integer, ForeignKey("handoffs.id"), nullable=False, index=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    sender = Column(String(16), nullable=False)  # customer | bot | agent | system
+    author = Column(String(64), nullable=False, default="")  # the agent's id for agent lines
+    text = Column(Text, nullable=False)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    delivered = Column(Boolean, nullable=False, default=False)
+
+    handoff = relationship("Handoff", back_populates="messages")
+
+
+class InboxItem(Base):
+    """A message the bot missed, for trainers to label or dismiss (masked)."""
+
+    __tablename__ = "nlu_inbox"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    text = Column(String(600), nullable=False)
+    reason = Column(String(16), nullable=False)  # fallback | corrected | handoff
+    predicted_intent = Column(String(64), nullable=False, default="")
+    confidence = Column(Float, nullable=False, default=0.0)
+    suggested_intent = Column(String(64), nullable=False, default="")  # what the customer picked instead
+    status = Column(String(16), nullable=False, default="open", index=True)  # open | labelled | dismissed
+    label_intent = Column(String(64), nullable=False, default="")
+    label_entities = Column(Text, nullable=False, default="[]")
+    turn_id = Column(Integer, ForeignKey("chat_turns.id"), nullable=True, index=True)
+    created_at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    resolved_at = Column(DateTime, nullable=True)
+    resolved_by = Column(String(64), nullable=False, default="")
+
+
 __all__ = [
     "Base",
     "Customer",
@@ -207,4 +280,8 @@ __all__ = [
     "VerificationCode",
     "SearchClick",
     "AuditLog",
+    "ChatTurn",
+    "Handoff",
+    "HandoffMessage",
+    "InboxItem",
 ]

@@ -194,7 +194,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"no model at {model}: run `make train` first", file=sys.stderr)
         return 2
     examples = load_examples(args.data)
-    seen = training_texts(REPO_ROOT / "nlu_data")
+    seen = training_texts(Settings.from_env().nlu_data_dir)
     leaked = [e.text for e in examples if e.text in seen]
     if leaked:
         print(f"held-out utterances also in the training data: {leaked}", file=sys.stderr)

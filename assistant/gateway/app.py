@@ -8,10 +8,11 @@ from assistant.config import Settings
 from assistant.db.engine import session_scope
 from assistant.db.seed import seed_demo_data
 from assistant.bank.service import BankService
-from assistant.gateway import bank_api, chat, health, search_api, web
+from assistant.gateway import agent_api, bank_api, chat, health, search_api, stats_api, trainer_api, web
 from assistant.gateway.errors import register_error_handlers
 from assistant.gateway.rasa_client import RasaClient
 from assistant.search_clicks import ClickStats
+from assistant.training.jobs import TrainingJobs
 from search_index.service import SearchService
 
 MAX_BODY_BYTES = 64 * 1024
@@ -33,8 +34,9 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     app.ctx.search = SearchService(settings.search_index_dir)
     app.ctx.bank = BankService(settings.database_url)
     app.ctx.clicks = ClickStats(settings.database_url)
+    app.ctx.training = TrainingJobs(settings)
 
-    for module in (chat, health, web, bank_api, search_api):
+    for module in (chat, health, web, bank_api, search_api, agent_api, trainer_api, stats_api):
         app.blueprint(module.bp)
     register_error_handlers(app)
 
@@ -46,6 +48,7 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
 
     @app.after_server_stop
     async def _stop(app_: Sanic, _loop) -> None:
+        await app_.ctx.training.stop()
         await app_.ctx.rasa.close()
 
     return app

@@ -1,8 +1,14 @@
-"""POST /api/chat: one customer message (typed, or spoken with recognizer alternatives) in,
-the bot's replies out."""
+"""POST /api/chat: one customer message (typed, or spoken with recognizer alternatives) in, the
+replies out; GET /api/chat/updates: what a human agent said since the page last asked.
+
+While the customer's conversation is with an agent (an active handoff) their messages go to the
+agent, not the bot. Every message is logged (masked) with what the bot made of it.
+"""
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from typing import Any, Dict, List, Optional
 
 from sanic import Blueprint
@@ -11,14 +17,28 @@ from sanic.response import HTTPResponse, json
 
 from assistant.bank.payees import payee_names
 from assistant.db.engine import session_scope
+from assistant.db.models import HandoffMessage
+from assistant.desk.handoffs import active_handoff, add_line, handoff_view, take_undelivered, updates_since
+from assistant.desk.recorder import record_bot_turn
+from assistant.desk.turns import log_turn
 from assistant.gateway.asr import Understanding, read_alternatives, understand
 from assistant.gateway.errors import ApiError
 from assistant.gateway.rasa_client import RasaUnavailable, to_reply_messages
 from assistant.gateway.security import require_role
-from assistant.gateway.validation import clean_text, json_object
+from assistant.gateway.validation import clean_text, json_object, query_int
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("chat")
+_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+
+
+def _customer_lock(customer_id: str) -> asyncio.Lock:
+    """One message of a customer at a time, so routing and logging see a consistent conversation."""
+    lock = _locks.get(customer_id)
+    if lock is None:
+        lock = asyncio.Lock()
+        _locks[customer_id] = lock
+    return lock
 
 
 def _attach_understanding(replies: List[Dict[str, Any]], understood: Understanding) -> None:
@@ -28,12 +48,37 @@ def _attach_understanding(replies: List[Dict[str, Any]], understood: Understandi
     replies[0]["data"] = {**replies[0]["data"], **understood.to_json()}
 
 
-@bp.post("/api/chat")
-@require_role("customer")
-async def chat(request: Request) -> HTTPResponse:
-    body = json_object(request)
-    text = clean_text(body.get("message"))
-    customer_id = request.ctx.principal.sub  # the conversation is the verified customer's, never the body's
+def from_desk(line: HandoffMessage) -> Dict[str, Any]:
+    """An agent's or the desk's line in the shape of a bot reply."""
+    return {"text": line.text, "buttons": [],
+            "data": {"from_agent": line.sender == "agent", "from": line.sender, "agent": line.author,
+                     "message_id": line.id}}
+
+
+def _handoff_started(replies: List[Dict[str, Any]]) -> Optional[int]:
+    for reply in replies:
+        if reply["data"].get("type") == "handoff":
+            return int(reply["data"]["handoff"]["id"])
+    return None
+
+
+def _to_agent(request: Request, customer_id: str, text: str) -> Optional[Dict[str, Any]]:
+    """Hand the message to the agent when the conversation is with one; None when it is the bot's."""
+    with session_scope(request.app.ctx.settings.database_url, write=True) as session:
+        handoff = active_handoff(session, customer_id)
+        if handoff is None:
+            return None
+        add_line(session, handoff, "customer", text)
+        log_turn(session, customer_id, text, "", 0.0, "agent", handoff.id)
+        view = handoff_view(session, handoff)
+        messages = [from_desk(line) for line in take_undelivered(session, customer_id)]
+    if not messages and view["status"] == "queued":
+        messages.append({"text": f"您的消息已转给人工客服，当前排在第 {view['position']} 位，请稍候。",
+                         "buttons": [], "data": {"from": "system"}})
+    return {"messages": messages, "handoff": view}
+
+
+async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str, Any]) -> Dict[str, Any]:
     rasa = request.app.ctx.rasa
     understood: Optional[Understanding] = None
     try:
@@ -51,4 +96,40 @@ async def chat(request: Request) -> HTTPResponse:
     replies = to_reply_messages(messages)
     if understood is not None:
         _attach_understanding(replies, understood)
-    return json({"messages": replies})
+    try:
+        parse = await rasa.latest_message(customer_id)
+    except RasaUnavailable as exc:  # the customer got the answer; only the log loses the intent
+        logger.warning("could not read the tracker of %s: %s", customer_id, exc)
+        parse = {}
+    with session_scope(request.app.ctx.settings.database_url, write=True) as session:
+        record_bot_turn(session, customer_id, text, parse, _handoff_started(replies))
+        handoff = active_handoff(session, customer_id)
+        view = handoff_view(session, handoff) if handoff else None
+        pending = [from_desk(line) for line in take_undelivered(session, customer_id)]
+    return {"messages": pending + replies, "handoff": view}
+
+
+@bp.post("/api/chat")
+@require_role("customer")
+async def chat(request: Request) -> HTTPResponse:
+    body = json_object(request)
+    text = clean_text(body.get("message"))
+    customer_id = request.ctx.principal.sub  # the conversation is the verified customer's, never the body's
+    async with _customer_lock(customer_id):
+        answer = _to_agent(request, customer_id, text) or await _to_bot(request, customer_id, text, body)
+    return json(answer)
+
+
+@bp.get("/api/chat/updates")
+@require_role("customer")
+async def updates(request: Request) -> HTTPResponse:
+    """Agent and desk messages after ``since`` (the largest message_id the page has seen)."""
+    since = query_int(request, "since", 0, 0, 2**62)
+    customer_id = request.ctx.principal.sub
+    with session_scope(request.app.ctx.settings.database_url, write=True) as session:
+        lines = updates_since(session, customer_id, since)
+        handoff = active_handoff(session, customer_id)
+        view = handoff_view(session, handoff) if handoff else None
+        messages = [from_desk(line) for line in lines]
+    cursor = max([since] + [m["data"]["message_id"] for m in messages])
+    return json({"messages": messages, "next": cursor, "handoff": view})

@@ -8,6 +8,8 @@ from sanic.exceptions import SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from assistant.desk.errors import DeskError
+
 logger = logging.getLogger(__name__)
 
 _CODES_BY_STATUS = {
@@ -47,6 +49,10 @@ def error_response(status: int, code: str, message: str) -> HTTPResponse:
 def register_error_handlers(app: Sanic) -> None:
     @app.exception(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> HTTPResponse:
+        return error_response(exc.status, exc.code, exc.message)
+
+    @app.exception(DeskError)
+    async def _desk_error(_: Request, exc: DeskError) -> HTTPResponse:
         return error_response(exc.status, exc.code, exc.message)
 
     @app.exception(SanicException)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 from typing import Any, Dict, List, Optional
+from urllib.parse import quote
 
 import aiohttp
 
@@ -52,6 +53,19 @@ class RasaClient:
                 return await resp.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+
+    async def latest_message(self, sender_id: str) -> Dict[str, Any]:
+        """What the bot made of the conversation's last message (intent, ranking, entities)."""
+        assert self._session is not None
+        url = f"{self.base_url}/conversations/{quote(sender_id, safe='')}/tracker"
+        try:
+            async with self._session.get(url, params={**self._params(), "include_events": "NONE"}) as resp:
+                if resp.status != 200:
+                    raise RasaUnavailable(f"rasa tracker HTTP {resp.status}")
+                tracker = await resp.json(content_type=None)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
+        return tracker.get("latest_message") or {}
 
     async def status(self) -> Dict[str, Any]:
         """Rasa's /status: raises RasaUnavailable unless a model is loaded."""

@@ -14,9 +14,28 @@ STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
 bp = Blueprint("web")
 
 
+
+
+async def _page(name: str) -> HTTPResponse:
+    return await file(STATIC_DIR / name, mime_type="text/html; charset=utf-8")
+
+
 @bp.get("/")
 async def index(_: Request) -> HTTPResponse:
-    return await file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8")
+    """The customer's chat and search page."""
+    return await _page("index.html")
+
+
+@bp.get("/agent")
+async def agent_page(_: Request) -> HTTPResponse:
+    """The agents' desk: queue, transcript, replies (it calls the agent API with an agent token)."""
+    return await _page("agent.html")
+
+
+@bp.get("/trainer")
+async def trainer_page(_: Request) -> HTTPResponse:
+    """The trainers' inbox, retraining and statistics."""
+    return await _page("trainer.html")
 
 
 @bp.get("/static/<name:str>")

@@ -2,7 +2,7 @@
 
 Pipeline order (config.yml):
   ChineseTextNormalizer → DomainJiebaTokenizer → featurizers → DIETClassifier
-  → BankingEntityExtractor → FallbackClassifier
+  → BankingEntityExtractor → VocabularyCoverageGuard → FallbackClassifier
 
 All text changes are length-preserving, so every span is a span of what the
 customer wrote; the extractor puts the original text back at the end and adds
@@ -20,7 +20,8 @@ from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
-from rasa.shared.nlu.constants import ENTITIES, INTENT, TEXT
+from rasa.nlu.constants import TOKENS_NAMES
+from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -35,6 +36,22 @@ logger = logging.getLogger(__name__)
 ORIGINAL_TEXT = "original_text"
 NORMALIZED_TEXT = "normalized_text"
 DICTIONARY_FILE = "user_dictionary.json"
+
+
+def save_json(model_storage: ModelStorage, resource: Resource, name: str, data: Any) -> None:
+    """Keep what a component learnt with the model."""
+    with model_storage.write_to(resource) as directory:
+        (directory / name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def load_json(model_storage: ModelStorage, resource: Resource, name: str, missing: str) -> Optional[Any]:
+    """What a component saved with the model; None (and ``missing`` logged) when it is not there."""
+    try:
+        with model_storage.read_from(resource) as directory:
+            return json.loads((directory / name).read_text(encoding="utf-8"))
+    except (ValueError, FileNotFoundError):
+        logger.warning(missing)
+        return None
 
 
 def normalize_for_nlu(text: str) -> str:
@@ -120,13 +137,9 @@ class DomainJiebaTokenizer(Tokenizer):
     @classmethod
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "DomainJiebaTokenizer":
-        words = None
-        try:
-            with model_storage.read_from(resource) as directory:
-                words = [tuple(w) for w in json.loads((directory / DICTIONARY_FILE).read_text(encoding="utf-8"))]
-        except (ValueError, FileNotFoundError):
-            logger.warning("no saved user dictionary in the model; using the domain vocabulary only")
-        return cls(config, model_storage, resource, words)
+        saved = load_json(model_storage, resource, DICTIONARY_FILE,
+                          "no saved user dictionary in the model; using the domain vocabulary only")
+        return cls(config, model_storage, resource, [tuple(w) for w in saved] if saved else None)
 
     def train(self, training_data: TrainingData) -> Resource:
         """Add annotated entity values and lookup-table entries to the dictionary, and save it."""
@@ -143,8 +156,7 @@ class DomainJiebaTokenizer(Tokenizer):
                     words.setdefault(element, 100000)
         self._words = sorted(words.items())
         self._jieba = self._make_jieba(self._words)
-        with self._model_storage.write_to(self._resource) as directory:
-            (directory / DICTIONARY_FILE).write_text(json.dumps(self._words, ensure_ascii=False), encoding="utf-8")
+        save_json(self._model_storage, self._resource, DICTIONARY_FILE, self._words)
         return self._resource
 
     def tokenize(self, message: Message, attribute: Text) -> List[Token]:
@@ -209,3 +221,103 @@ class BankingEntityExtractor(GraphComponent):
         message.set(ENTITIES, [e.to_rasa(original) for e in found], add_to_output=True)
         message.set(NORMALIZED_TEXT, text, add_to_output=True)
         message.set(TEXT, original)
+
+
+VOCABULARY_FILE = "vocabulary.json"
+COVERAGE = "vocabulary_coverage"
+
+
+def _counts_as_word(token: str) -> bool:
+    """Words that carry meaning: Chinese or Latin letters (numbers and punctuation say little)."""
+    return any(ch.isalpha() for ch in token)
+
+
+def _word_score(word: str, known: Set[str], known_chars: Set[str]) -> float:
+    """1 for a word of the training data; an unseen Chinese word made of familiar characters
+    ("充了", "消费分析") earns up to half a point, an unseen Latin word nothing."""
+    if word in known:
+        return 1.0
+    han = [ch for ch in word if "\u4e00" <= ch <= "\u9fff"]
+    return 0.5 * sum(ch in known_chars for ch in han) / len(han) if han else 0.0
+
+
+def vocabulary_coverage(tokens: List[Token], entity_spans: List[Tuple[int, int]], known: Set[str],
+                        known_chars: Set[str]) -> float:
+    """How familiar the message's words (outside entities) are to the training data, 0..1."""
+    words = [t.text for t in tokens if _counts_as_word(t.text)
+             and not any(s <= t.start and t.end <= e for s, e in entity_spans)]
+    if not words:
+        return 1.0
+    return sum(_word_score(w, known, known_chars) for w in words) / len(words)
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class VocabularyCoverageGuard(GraphComponent):
+    """Keeps DIET from guessing confidently on words it never saw ("咕噜咕噜嘎嘎" → 0.9 affirm).
+
+    A softmax always sums to one, so a message of unknown words still gets a confident intent.
+    When the message's vocabulary coverage (see ``vocabulary_coverage``) is below
+    ``min_coverage``, every intent confidence is scaled by coverage / min_coverage, so the
+    FallbackClassifier after this component falls back on strange words instead of guessing.
+    Trainers labelling such a message add its words to the vocabulary.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {"min_coverage": 0.5}
+
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 known: Optional[Set[str]] = None) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self._known: Set[str] = set(known or ())
+        self._known_chars: Set[str] = {ch for word in self._known for ch in word}
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        return ["zh"]
+
+    @classmethod
+    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+               execution_context: ExecutionContext) -> "VocabularyCoverageGuard":
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "VocabularyCoverageGuard":
+        known = load_json(model_storage, resource, VOCABULARY_FILE, "no saved vocabulary in the model; guard off")
+        return cls(config, model_storage, resource, set(known or ()))
+
+    def train(self, training_data: TrainingData) -> Resource:
+        self._known = {t.text for example in training_data.intent_examples
+                       for t in example.get(TOKENS_NAMES[TEXT]) or []}
+        self._known_chars = {ch for word in self._known for ch in word}
+        save_json(self._model_storage, self._resource, VOCABULARY_FILE, sorted(self._known))
+        return self._resource
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._process(message)
+        return messages
+
+    def _process(self, message: Message) -> None:
+        if not self._known:
+            return
+        spans = [(e["start"], e["end"]) for e in message.get(ENTITIES) or []]
+        coverage = vocabulary_coverage(message.get(TOKENS_NAMES[TEXT]) or [], spans, self._known, self._known_chars)
+        message.set(COVERAGE, round(coverage, 3), add_to_output=True)
+        if coverage >= self._config["min_coverage"]:
+            return
+        factor = coverage / self._config["min_coverage"]
+        intent = dict(message.get(INTENT) or {})
+        if intent.get("confidence") is not None:
+            intent["confidence"] = float(intent["confidence"]) * factor
+            message.set(INTENT, intent, add_to_output=True)
+        ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) * factor}
+                   for r in message.get(INTENT_RANKING_KEY) or []]
+        if ranking:
+            message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

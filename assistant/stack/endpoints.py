@@ -1,5 +1,8 @@
-"""The endpoints file Rasa runs with: endpoints.yml, plus Redis tracker and lock stores when
-REDIS_URL is set (needed as soon as more than one Rasa server shares conversations)."""
+"""The endpoints file Rasa runs with: endpoints.yml plus a persistent tracker store, so that
+conversations survive a restart and a live model swap (PUT /model builds a new agent, and an
+in-memory store would start empty): Redis tracker and lock stores when REDIS_URL is set (needed
+as soon as more than one Rasa server shares conversations), else an SQL tracker store in the
+PostgreSQL database of DATABASE_URL, else a SQLite file in the data folder."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,13 +32,19 @@ def redis_stores(redis_url: str) -> Dict[str, Any]:
             "lock_store": {**common, "db": db + 1}}
 
 
+def sql_tracker_store(settings: Settings) -> Dict[str, Any]:
+    """Rasa's SQL tracker store: the PostgreSQL database itself, or data/trackers.db beside SQLite."""
+    if settings.database_url.startswith("postgresql"):
+        return {"type": "SQL", "dialect": "postgresql", "url": settings.database_url}
+    return {"type": "SQL", "dialect": "sqlite", "db": str(settings.data_dir / "trackers.db")}
+
+
 def runtime_endpoints(settings: Settings) -> Path:
-    """The endpoints file to start Rasa with."""
+    """The endpoints file to start Rasa with (written to the data folder)."""
     base = REPO_ROOT / "endpoints.yml"
-    if not settings.redis_url:
-        return base
     config = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
-    config.update(redis_stores(settings.redis_url))
+    config.update(redis_stores(settings.redis_url) if settings.redis_url
+                  else {"tracker_store": sql_tracker_store(settings)})
     path = settings.data_dir / "endpoints.runtime.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
     # ${ACTION_ENDPOINT_URL} stays unquoted so that Rasa still substitutes it.

@@ -27,8 +27,17 @@ def fingerprint(patterns: Iterable[str], root: Path = REPO_ROOT) -> str:
 
 
 # What a trained model depends on: change any of these and the model is retrained.
-MODEL_INPUTS = ("config.yml", "domain.yml", "nlu_data/**/*.yml", "nlu_data/**/*.txt", "assistant/nlu/**/*.py",
-                "assistant/textnorm.py", "assistant/pinyin.py", "search_index/catalog/*.yml")
+# The training data, relative to the training folder (TRAINING_DIR, the repository by default) ...
+MODEL_DATA_INPUTS = ("config.yml", "domain.yml", "nlu_data/**/*.yml", "nlu_data/**/*.txt")
+# ... and the custom components' code and vocabularies, relative to the repository.
+MODEL_CODE_INPUTS = ("assistant/nlu/**/*.py", "assistant/textnorm.py", "assistant/pinyin.py",
+                     "search_index/catalog/*.yml")
+
+
+def model_fingerprint(training_dir: Path) -> str:
+    """One hash over the training data in ``training_dir`` and the component code in the repository."""
+    return hashlib.sha256((fingerprint(MODEL_DATA_INPUTS, training_dir) +
+                           fingerprint(MODEL_CODE_INPUTS)).encode()).hexdigest()
 # What the search index depends on.
 INDEX_INPUTS = ("search_index/catalog/*.yml", "search_index/analysis.py", "search_index/builder.py",
                 "assistant/textnorm.py", "assistant/pinyin.py")

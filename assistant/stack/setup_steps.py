@@ -10,10 +10,8 @@ from pathlib import Path
 from typing import Dict, Optional
 
 from assistant.config import REPO_ROOT, Settings
-from assistant.stack.fingerprint import INDEX_INPUTS, MODEL_INPUTS, fingerprint
+from assistant.stack.fingerprint import INDEX_INPUTS, fingerprint, model_fingerprint
 from assistant.stack.lifetime import die_with_parent
-
-KEEP_MODELS = 3
 
 
 def say(message: str) -> None:
@@ -69,34 +67,24 @@ def ensure_index(settings: Settings, force: bool = False) -> None:
 
 
 def model_path(settings: Settings) -> Path:
-    return settings.models_dir / f"model-{fingerprint(MODEL_INPUTS)[:16]}.tar.gz"
+    """The model trained from the current training data and component code."""
+    return settings.models_dir / f"model-{model_fingerprint(settings.training_dir)[:16]}.tar.gz"
 
 
-def ensure_model(settings: Settings, force: bool = False) -> Path:
-    """Train only when config, domain, training data or custom components changed."""
-    target = model_path(settings)
-    if target.exists() and not force:
-        say(f"model up to date ({target.name})")
-        return target
+def train_model(settings: Settings, target: Path) -> None:
+    """``rasa train`` from the training folder into ``target`` (always trains: our fingerprint
+    covers component code, which Rasa's own cache does not)."""
     settings.models_dir.mkdir(parents=True, exist_ok=True)
     say("training the Rasa model (first run: a few minutes)")
     started = time.perf_counter()
-    cmd = [venv_bin("rasa"), "train", "--config", "config.yml", "--domain", "domain.yml", "--data", "nlu_data",
-           "--out", str(settings.models_dir), "--fixed-model-name", target.name[: -len(".tar.gz")],
-           "--force"]  # our fingerprint covers component code, which Rasa's cache does not
+    root = settings.training_dir
+    cmd = [venv_bin("rasa"), "train", "--config", str(root / "config.yml"), "--domain", str(root / "domain.yml"),
+           "--data", str(root / "nlu_data"), "--out", str(settings.models_dir),
+           "--fixed-model-name", target.name[: -len(".tar.gz")], "--force"]
     result = subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings), preexec_fn=die_with_parent)
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed (exit {result.returncode})")
     say(f"model trained in {time.perf_counter() - started:.0f}s → {target.name}")
-    _prune_models(settings.models_dir, keep=target)
-    return target
-
-
-def _prune_models(models_dir: Path, keep: Path) -> None:
-    models = sorted(models_dir.glob("model-*.tar.gz"), key=lambda p: p.stat().st_mtime, reverse=True)
-    for old in models[KEEP_MODELS:]:
-        if old != keep:
-            old.unlink(missing_ok=True)
 
 
 def setup_all(settings: Settings) -> Path:
@@ -104,3 +92,23 @@ def setup_all(settings: Settings) -> Path:
     ensure_database(settings)
     ensure_index(settings)
     return ensure_model(settings)
+
+
+def ensure_model(settings: Settings) -> Path:
+    """The model of the current training data and component code, trained when missing.
+
+    Setup trains what the data says (a developer's change must be what the tests evaluate);
+    the accuracy check against the live model belongs to publishing (`make train`)."""
+    from assistant.training.publish import live_model, mark_live, refused_path
+
+    target = model_path(settings)
+    live = live_model(settings)
+    if not target.exists() and refused_path(settings, target).exists() and live is not None:
+        say(f"`make train` refused the model of this data; serving {live.name} (`make train FORCE=1` publishes it)")
+        return live
+    if target.exists():
+        say(f"model up to date ({target.name})")
+    else:
+        train_model(settings, target)
+    mark_live(settings, target)
+    return target

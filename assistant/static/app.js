@@ -1,63 +1,15 @@
 // The demo page: a chat panel that talks to /api/chat and the app's search box
-// (/api/suggest while typing, /api/search on enter). Everything is rendered with
-// textContent, never innerHTML, so no message or search text can inject markup.
+// (/api/suggest while typing, /api/search on enter). While a human agent has the
+// conversation, the page polls /api/chat/updates for their replies. Everything is
+// rendered with textContent, never innerHTML, so no message can inject markup.
 (function () {
   "use strict";
 
-  const $ = (id) => document.getElementById(id);
-  const state = { token: sessionStorage.getItem("assistant_token") || "", sending: false };
-
-  function el(tag, cls, text) {
-    const node = document.createElement(tag);
-    if (cls) node.className = cls;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  async function api(path, options) {
-    const opts = Object.assign({ headers: {} }, options || {});
-    if (state.token) opts.headers["Authorization"] = "Bearer " + state.token;
-    if (opts.body && typeof opts.body !== "string") {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(opts.body);
-    }
-    const resp = await fetch(path, opts);
-    let data = null;
-    try { data = await resp.json(); } catch (e) { data = null; }
-    if (!resp.ok) {
-      const message = data && data.error ? data.error.message : "网络异常，请稍后再试";
-      const err = new Error(message);
-      err.status = resp.status;
-      throw err;
-    }
-    return data;
-  }
-
-  // ------------------------------------------------------------------ login
-  async function login() {
-    if (!state.token) {
-      try {
-        const dev = await api("/api/dev/token?sub=demo");
-        state.token = dev.token;
-      } catch (e) {
-        $("login").hidden = false;
-        return;
-      }
-    }
-    sessionStorage.setItem("assistant_token", state.token);
-    try {
-      const claims = JSON.parse(atob(state.token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/")));
-      $("whoami").textContent = "客户：" + claims.sub;
-    } catch (e) {
-      $("whoami").textContent = "已登录";
-    }
-  }
-
-  $("login-save").addEventListener("click", () => {
-    state.token = $("login-token").value.trim();
-    $("login").hidden = true;
-    login();
-  });
+  const { $, el } = window.AppCommon;
+  const auth = window.AppCommon.session("customer", "demo", startPolling);
+  const api = auth.api;
+  const state = { get token() { return auth.token; }, sending: false, seen: new Set(), since: 0,
+                  polling: null, withAgent: false };
 
   // ------------------------------------------------------------------ chat
   function addMessage(kind, text, buttons, data) {
@@ -89,6 +41,46 @@
     return box;
   }
 
+  function kindOf(data) {
+    if (data && data.from_agent) return "agent";
+    return data && data.from === "system" ? "system" : "bot";
+  }
+
+  // Agent and desk lines carry a message_id: shown once, whether they came with a reply or a poll.
+  function showReply(m) {
+    const id = m.data && m.data.message_id;
+    if (id) {
+      if (state.seen.has(id)) return;
+      state.seen.add(id);
+      state.since = Math.max(state.since, id);
+    }
+    addMessage(kindOf(m.data), m.text, m.buttons, m.data);
+  }
+
+  function showHandoff(handoff) {
+    state.withAgent = !!handoff;
+    const note = $("handoff-status");
+    if (!handoff) { note.hidden = true; return; }
+    note.hidden = false;
+    note.textContent = handoff.status === "queued"
+      ? "正在为您转接人工客服，当前排在第 " + handoff.position + " 位"
+      : "人工客服 " + (handoff.agent_id || "") + " 正在为您服务";
+  }
+
+  async function poll() {
+    if (!state.token) return;
+    try {
+      const data = await api("/api/chat/updates?since=" + state.since);
+      (data.messages || []).forEach(showReply);
+      state.since = Math.max(state.since, data.next || 0);
+      showHandoff(data.handoff);
+    } catch (e) { /* try again on the next tick */ }
+  }
+
+  function startPolling() {
+    if (!state.polling) state.polling = setInterval(poll, 2000);
+  }
+
   async function send(text, shown) {
     text = (text || "").trim();
     if (!text || state.sending) return;
@@ -96,11 +88,11 @@
     addMessage("user", shown || text);
     try {
       const reply = await api("/api/chat", { method: "POST", body: { message: text } });
-      (reply.messages || []).forEach((m) => addMessage(m.data && m.data.from_agent ? "agent" : "bot", m.text, m.buttons, m.data));
-      if (!reply.messages || !reply.messages.length) addMessage("bot", "（助手没有回复）");
+      (reply.messages || []).forEach(showReply);
+      showHandoff(reply.handoff);
+      if ((!reply.messages || !reply.messages.length) && !reply.handoff) addMessage("bot", "（助手没有回复）");
     } catch (e) {
       addMessage("error", e.message);
-      if (e.status === 401) { sessionStorage.removeItem("assistant_token"); state.token = ""; login(); }
     } finally {
       state.sending = false;
     }
@@ -189,5 +181,5 @@
     runSearch($("search-input").value);
   });
 
-  login();
+  auth.login();
 })();

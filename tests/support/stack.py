@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -41,6 +42,24 @@ def pid_alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def isolated_training(root: Path) -> Dict[str, str]:
+    """A copy of the training data and a models folder holding the current model, so that tests
+    can label, retrain and publish without touching the repository's nlu_data/ or models/."""
+    from assistant.config import Settings
+    from assistant.stack.setup_steps import model_path
+
+    workspace, models = root / "training", root / "models"
+    workspace.mkdir(parents=True, exist_ok=True)
+    models.mkdir(parents=True, exist_ok=True)
+    for name in ("config.yml", "domain.yml"):
+        shutil.copy(REPO / name, workspace / name)
+    shutil.copytree(REPO / "nlu_data", workspace / "nlu_data", dirs_exist_ok=True)
+    trained = model_path(Settings.from_env({"TRAINING_DIR": str(workspace), "RASA_MODELS_DIR": str(REPO / "models")}))
+    if trained.exists():  # same data, same fingerprint: reuse it rather than train again
+        shutil.copy(trained, models / trained.name)
+    return {"TRAINING_DIR": str(workspace), "RASA_MODELS_DIR": str(models)}
 
 
 @dataclass
@@ -167,7 +186,11 @@ class Stack:
         assert status == 200, body
         return next(a["balance"] for a in body["accounts"] if a["last4"] == last4)
 
-    def chat(self, token: str, message: str) -> List[Dict[str, Any]]:
+    def say(self, token: str, message: str) -> Dict[str, Any]:
+        """The whole /api/chat answer: messages, and the handoff while an agent has the conversation."""
         status, body = self.post("/api/chat", {"message": message}, token=token)
         assert status == 200, (status, body)
-        return body["messages"]
+        return body
+
+    def chat(self, token: str, message: str) -> List[Dict[str, Any]]:
+        return self.say(token, message)["messages"]

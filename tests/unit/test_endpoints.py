@@ -5,9 +5,18 @@ from assistant.config import ConfigError, Settings
 from assistant.stack.endpoints import redis_stores, runtime_endpoints
 
 
-def test_without_redis_rasa_uses_the_checked_in_endpoints(tmp_path):
+def test_without_redis_conversations_are_kept_in_a_sqlite_tracker_store(tmp_path):
     path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}))
-    assert path.name == "endpoints.yml" and "${ACTION_ENDPOINT_URL}" in path.read_text()
+    text = path.read_text()
+    assert path.parent == tmp_path and "url: ${ACTION_ENDPOINT_URL}" in text
+    assert yaml.safe_load(text)["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
+                                                     "db": str(tmp_path / "trackers.db")}
+
+
+def test_with_postgresql_the_tracker_store_shares_its_database(tmp_path):
+    url = "postgresql+psycopg2://bank:pw@db.internal:5432/assistant"
+    path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path), "DATABASE_URL": url}))
+    assert yaml.safe_load(path.read_text())["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": url}
 
 
 def test_redis_url_adds_tracker_and_lock_stores(tmp_path):

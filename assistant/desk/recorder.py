@@ -1,0 +1,47 @@
+"""What the gateway writes down after the bot handled a customer message: the turn, and the
+lessons for trainers (a fallback, a reading the customer picked instead, a handoff after an answer)."""
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, Dict, Optional, Tuple
+
+from sqlalchemy.orm import Session
+
+from assistant.db.models import ChatTurn
+from assistant.desk.inbox import mark_corrected, record_miss
+from assistant.desk.intents import OFFERABLE
+from assistant.desk.turns import FALLBACK_INTENT, last_turn, log_turn
+
+SAME_EXCHANGE = timedelta(minutes=10)
+
+
+def predicted(parse: Dict[str, Any]) -> Tuple[str, float]:
+    """The intent the bot acted on and, for a fallback, its best real guess's confidence."""
+    intent = (parse.get("intent") or {}).get("name") or ""
+    confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
+    if intent == FALLBACK_INTENT:
+        guess = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT), None)
+        confidence = float(guess.get("confidence") or 0.0) if guess else 0.0
+    return intent, confidence
+
+
+def best_guess(parse: Dict[str, Any]) -> str:
+    return next((r.get("name") or "" for r in parse.get("intent_ranking") or []
+                 if r.get("name") != FALLBACK_INTENT), "")
+
+
+def record_bot_turn(session: Session, customer_id: str, text: str, parse: Dict[str, Any],
+                    handoff_id: Optional[int]) -> ChatTurn:
+    intent, confidence = predicted(parse)
+    previous = last_turn(session, customer_id, SAME_EXCHANGE)
+    outcome = "handoff" if handoff_id else ("fallback" if intent == FALLBACK_INTENT else "answered")
+    turn = log_turn(session, customer_id, text, intent, confidence, outcome, handoff_id)
+    if intent == FALLBACK_INTENT:
+        record_miss(session, customer_id, text, "fallback", best_guess(parse), confidence, turn.id)
+    elif previous is not None and text.startswith("/") and intent in OFFERABLE and previous.outcome == "fallback":
+        mark_corrected(session, previous.id, intent)  # a reading picked from the fallback's buttons
+    if (handoff_id and previous is not None and previous.outcome == "answered" and intent != FALLBACK_INTENT
+            and not previous.text.startswith("/")):
+        # The bot answered, yet the customer asked for a person: that answer probably missed.
+        record_miss(session, customer_id, previous.text, "handoff", previous.intent, previous.confidence, previous.id)
+    return turn

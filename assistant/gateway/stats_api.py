@@ -1,0 +1,46 @@
+"""GET /api/admin/stats (roles ``admin`` and ``trainer``): intents, fallback and handoff rates,
+top missed messages over a time range (``from``/``to`` as dates or ISO times, UTC; default the last 7 days)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Optional
+
+from sanic import Blueprint
+from sanic.request import Request
+from sanic.response import HTTPResponse, json
+
+from assistant.db.engine import session_scope
+from assistant.desk.stats import compute_stats
+from assistant.gateway.errors import ApiError
+from assistant.gateway.security import require_role
+from assistant.gateway.validation import query_int
+
+bp = Blueprint("stats_api")
+MAX_RANGE = timedelta(days=366)
+
+
+def _moment(request: Request, name: str) -> Optional[datetime]:
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return None
+    try:
+        if len(raw) == 10:  # a date: the whole day
+            return datetime.fromisoformat(raw) + (timedelta(days=1) if name == "to" else timedelta(0))
+        moment = datetime.fromisoformat(raw.removesuffix("Z"))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_date", f"{name} 应为 YYYY-MM-DD 或 ISO 时间") from exc
+    return moment.replace(tzinfo=None)
+
+
+@bp.get("/api/admin/stats")
+@require_role("admin", "trainer")
+async def stats(request: Request) -> HTTPResponse:
+    end = _moment(request, "to") or datetime.utcnow() + timedelta(seconds=1)
+    start = _moment(request, "from") or end - timedelta(days=7)
+    if start >= end:
+        raise ApiError(400, "invalid_date", "from 应早于 to")
+    if end - start > MAX_RANGE:
+        raise ApiError(400, "invalid_date", "时间范围最长一年")
+    top = query_int(request, "top", 10, 1, 100)
+    with session_scope(request.app.ctx.settings.database_url) as session:
+        return json(compute_stats(session, start, end, top))

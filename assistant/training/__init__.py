@@ -1,0 +1,1 @@
+"""The trainers' loop: labels into nlu_data/, then train, evaluate, and publish without downtime."""

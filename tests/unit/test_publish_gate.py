@@ -1,0 +1,42 @@
+"""The publishing gate: a model that loses more than one point of intent accuracy stays out."""
+import json
+
+import pytest
+
+from assistant.config import Settings
+from assistant.training import publish
+from assistant.training.publish import LIVE_FILE, eval_file, gate
+
+
+def test_gate_allows_at_most_one_point_of_accuracy_loss():
+    assert gate(0.97, None).accepted
+    assert gate(0.970, 0.978).accepted  # 0.8 points
+    assert gate(0.968, 0.978).accepted  # exactly one point
+    refused = gate(0.960, 0.978)
+    assert not refused.accepted and "1.8 points" in refused.reason
+    assert gate(0.99, 0.978).accepted
+
+
+@pytest.mark.parametrize("candidate_accuracy, published", [(0.975, True), (0.90, False)])
+def test_a_candidate_worse_than_the_live_model_stays_out_the_live_model_when_the_candidate_is_worse(tmp_path, monkeypatch, candidate_accuracy,
+                                                                       published):
+    settings = Settings.from_env({"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9",  # nothing listens on 9
+                                  "ASSISTANT_DATA_DIR": str(tmp_path / "data")})
+    live = tmp_path / "model-live.tar.gz"
+    live.write_bytes(b"live")
+    eval_file(live).write_text(json.dumps({"intent_accuracy": 0.978}))
+    (tmp_path / LIVE_FILE).write_text(live.name)
+    candidate = publish.model_path(settings)
+
+    def fake_training(_settings, target):  # stands in for `rasa train`; its evaluation is cached below
+        target.write_bytes(b"candidate")
+        eval_file(target).write_text(json.dumps({"intent_accuracy": candidate_accuracy}))
+
+    monkeypatch.setattr(publish, "train_model", fake_training)
+    served = publish.candidate_model(settings)
+    assert served == (candidate if published else live)
+    assert (tmp_path / LIVE_FILE).read_text() == served.name
+    assert publish.refused_path(settings, candidate).exists() != published
+    if not published:  # a person who reviewed the refusal can publish it as it is
+        assert publish.candidate_model(settings, force=True) == candidate
+        assert (tmp_path / LIVE_FILE).read_text() == candidate.name and candidate.read_bytes() == b"candidate"
