@@ -10,6 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from assistant.db.engine import session_scope
+from assistant.desk.intents import label_of
 from assistant.desk.stats import compute_stats
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
@@ -43,4 +44,6 @@ async def stats(request: Request) -> HTTPResponse:
         raise ApiError(400, "invalid_date", "时间范围最长一年")
     top = query_int(request, "top", 10, 1, 100)
     with session_scope(request.app.ctx.settings.database_url) as session:
-        return json(compute_stats(session, start, end, top))
+        stats = compute_stats(session, start, end, top)
+    stats["intent_labels"] = {name: label_of(name) for name in stats["messages_per_intent"]}
+    return json(stats)

@@ -73,7 +73,7 @@
       const row = el("div", "bar");
       row.appendChild(el("span", "name", r.name));
       const fill = el("span", "fill");
-      fill.style.width = Math.round(300 * r.value / max) + "px";
+      fill.style.width = Math.max(2, Math.round(150 * r.value / max)) + "px";
       row.appendChild(fill);
       row.appendChild(el("span", "", r.label || String(r.value)));
       box.appendChild(row);
@@ -94,7 +94,8 @@
       k.appendChild(el("b", "", String(value)));
       kpis.appendChild(k);
     });
-    bars($("intent-chart"), Object.entries(s.messages_per_intent).map(([name, value]) => ({ name: name, value: value })));
+    bars($("intent-chart"), Object.entries(s.messages_per_intent).map(([name, value]) => (
+      { name: (s.intent_labels[name] || name) + " " + name, value: value })));
     bars($("daily-chart"), s.daily.map((d) => ({ name: d.date, value: d.messages, label: d.messages + " / " + d.fallbacks })));
     const top = $("top-missed");
     top.textContent = "";

@@ -158,6 +158,7 @@ def test_stats_show_intents_fallbacks_handoffs_and_top_misses(stack):
     assert stats["messages"] > 0 and stats["messages_per_intent"].get("nlu_fallback", 0) >= 2
     assert 0 < stats["fallback_rate"] < 1 and stats["handoffs"] >= 1 and stats["handoff_rate"] > 0
     assert any(MISS_ONE in m["text"] for m in stats["top_missed"])
+    assert stats["intent_labels"]["check_balance"] == "查询余额"
     status, empty = stack.get("/api/admin/stats?from=2020-01-01&to=2020-01-31", token=admin)
     assert status == 200 and empty["messages"] == 0
     for bad in ("from=yesterday", "from=2024-02-01&to=2024-01-01", "from=2020-01-01&to=2024-01-01", "top=0"):
