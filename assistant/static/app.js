@@ -57,8 +57,11 @@
     addMessage(kindOf(m.data), m.text, m.buttons, m.data);
   }
 
+  // Poll only while an agent has (or is about to have) the conversation; once it ends, stop.
   function showHandoff(handoff) {
     state.withAgent = !!handoff;
+    if (handoff && !state.polling) state.polling = setInterval(poll, 2000);
+    if (!handoff && state.polling) { clearInterval(state.polling); state.polling = null; }
     const note = $("handoff-status");
     if (!handoff) { note.hidden = true; return; }
     note.hidden = false;
@@ -67,19 +70,19 @@
       : "人工客服 " + (handoff.agent_id || "") + " 正在为您服务";
   }
 
-  async function poll() {
+  async function poll(firstLoad) {
     if (!state.token) return;
     try {
       const data = await api("/api/chat/updates?since=" + state.since);
-      (data.messages || []).forEach(showReply);
+      // On a fresh page, past agent conversations are history: show them only if one is still going.
+      if (!firstLoad || data.handoff) (data.messages || []).forEach(showReply);
       state.since = Math.max(state.since, data.next || 0);
       showHandoff(data.handoff);
     } catch (e) { /* try again on the next tick */ }
   }
 
-  function startPolling() {
-    if (!state.polling) state.polling = setInterval(poll, 2000);
-  }
+  // After a reload: pick up what an agent said meanwhile, and resume polling if they still have us.
+  function startPolling() { poll(true); }
 
   async function send(text, shown) {
     text = (text || "").trim();

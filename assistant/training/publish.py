@@ -101,8 +101,12 @@ def served_model(settings: Settings) -> Optional[str]:
 
 def load_into_rasa(settings: Settings, model: Path) -> bool:
     """Make the running Rasa server swap to ``model``; False when no server is running."""
-    if served_model(settings) is None:
+    served = served_model(settings)
+    if served is None:
         return False
+    if served == model.name:
+        say(f"Rasa already serves {model.name}")
+        return True
     say(f"loading {model.name} into the running Rasa server (PUT /model)")
     started = time.perf_counter()
     _rasa_request(settings, "PUT", "/model", {"model_file": str(model)}, timeout=600)
