@@ -8,6 +8,7 @@ ID ?=
 INTENT ?=
 ENTITIES ?=
 FORCE ?=
+FULL ?=
 
 .PHONY: run setup test token index train inbox label dismiss validate eval-nlu eval-search bench lock clean logs
 
@@ -28,9 +29,9 @@ index:          ## rebuild the search index from search_index/catalog and swap i
 	@./scripts/bootstrap.sh
 	@PYTHONPATH=. $(PY) -m search_index.builder
 
-train:          ## train on the current data, refuse if held-out accuracy drops >1 point, else publish (live swap)
+train:          ## fine-tune on the current data (FULL=1: from scratch), refuse if held-out accuracy drops >1 point, else publish live
 	@./scripts/bootstrap.sh
-	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} PYTHONPATH=. $(PY) -m assistant.training.publish $(if $(FORCE),--force)
+	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} PYTHONPATH=. $(PY) -m assistant.training.publish $(if $(FORCE),--force) $(if $(FULL),--full)
 
 inbox:          ## list what the bot missed (the trainers' NLU inbox)
 	@./scripts/bootstrap.sh >&2

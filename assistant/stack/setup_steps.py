@@ -71,16 +71,21 @@ def model_path(settings: Settings) -> Path:
     return settings.models_dir / f"model-{model_fingerprint(settings.training_dir)[:16]}.tar.gz"
 
 
-def train_model(settings: Settings, target: Path) -> None:
+def train_model(settings: Settings, target: Path, finetune_from: Optional[Path] = None,
+                epoch_fraction: float = 0.1) -> None:
     """``rasa train`` from the training folder into ``target`` (always trains: our fingerprint
-    covers component code, which Rasa's own cache does not)."""
+    covers component code, which Rasa's own cache does not). With ``finetune_from``, Rasa's
+    incremental training continues that model for a fraction of the epochs instead."""
     settings.models_dir.mkdir(parents=True, exist_ok=True)
-    say("training the Rasa model (first run: a few minutes)")
+    say(f"fine-tuning {finetune_from.name} on the current data" if finetune_from
+        else "training the Rasa model (first run: a few minutes)")
     started = time.perf_counter()
     root = settings.training_dir
     cmd = [venv_bin("rasa"), "train", "--config", str(root / "config.yml"), "--domain", str(root / "domain.yml"),
            "--data", str(root / "nlu_data"), "--out", str(settings.models_dir),
            "--fixed-model-name", target.name[: -len(".tar.gz")], "--force"]
+    if finetune_from is not None:
+        cmd += ["--finetune", str(finetune_from), "--epoch-fraction", str(epoch_fraction)]
     result = subprocess.run(cmd, cwd=REPO_ROOT, env=child_env(settings), preexec_fn=die_with_parent)
     if result.returncode != 0 or not target.exists():
         raise RuntimeError(f"rasa train failed (exit {result.returncode})")

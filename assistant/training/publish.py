@@ -1,5 +1,6 @@
-"""``make train``: train a model from the current training data, evaluate it on the held-out NLU
-file against the live model, and refuse it when intent accuracy drops by more than one point.
+"""``make train``: fine-tune the live model on the current training data (or train from scratch),
+evaluate it on the held-out NLU file against the live model, and refuse it when intent accuracy
+drops by more than one point.
 An accepted model becomes live: ``models/LIVE`` names it, and a running Rasa server loads it
 through its model replacement API (``PUT /model``), so nothing restarts and no request fails.
 
@@ -26,6 +27,7 @@ from assistant.config import Settings
 from assistant.stack.setup_steps import model_path, say, train_model
 
 MAX_ACCURACY_DROP = 0.01
+FINETUNE_EPOCH_FRACTION = 0.1  # of config.yml's epochs: learns new examples, keeps the rest
 KEEP_MODELS = 3
 LIVE_FILE = "LIVE"
 REFUSED_DIR = "refused"
@@ -143,7 +145,22 @@ def refused_path(settings: Settings, model: Path) -> Path:
     return settings.models_dir / REFUSED_DIR / model.name
 
 
-def candidate_model(settings: Settings, force: bool = False) -> Path:
+def train_candidate(settings: Settings, target: Path, live: Optional[Path], full: bool) -> None:
+    """Fine-tune the live model on the current data (Rasa's incremental training): a retrained
+    DIET from scratch lands 1-2 points of held-out accuracy away on nearly the same data, a
+    fine-tuned one stays with the live model. From scratch when asked, when there is no live
+    model, or when it cannot be fine-tuned (its config or domain differ)."""
+    if live is None or full:
+        train_model(settings, target)
+        return
+    try:
+        train_model(settings, target, finetune_from=live, epoch_fraction=FINETUNE_EPOCH_FRACTION)
+    except RuntimeError:
+        say(f"{live.name} cannot be fine-tuned on this data (config or domain changed); training from scratch")
+        train_model(settings, target)
+
+
+def candidate_model(settings: Settings, force: bool = False, full: bool = False) -> Path:
     """The model to serve for the current training data: trained if needed, and only made live
     when it does not do worse than the live model on the held-out file (or when forced)."""
     target = model_path(settings)
@@ -161,7 +178,7 @@ def candidate_model(settings: Settings, force: bool = False) -> Path:
         os.replace(refused, target)
         mark_live(settings, target)
         return target
-    train_model(settings, target)
+    train_candidate(settings, target, live, full)
     if live is not None and live != target and not force:
         decision = gate(intent_accuracy(target), intent_accuracy(live))
         say(("accepted: " if decision.accepted else "REFUSED: ") + decision.reason)
@@ -178,13 +195,13 @@ def write_result(settings: Settings, result: Dict[str, Any]) -> None:
     (settings.models_dir / RESULT_FILE).write_text(json.dumps(result, ensure_ascii=False, indent=2))
 
 
-def publish(settings: Settings, force: bool = False) -> int:
+def publish(settings: Settings, force: bool = False, full: bool = False) -> int:
     started = datetime.utcnow()
     result: Dict[str, Any] = {"started_at": started.isoformat(timespec="seconds") + "Z"}
     try:
         previous = live_model(settings)
         target = model_path(settings)
-        model = candidate_model(settings, force=force)
+        model = candidate_model(settings, force=force, full=full)
         refused = model != target
         loaded = False if refused else load_into_rasa(settings, model)
         result.update(status="refused" if refused else "published", model=model.name, candidate=target.name,
@@ -206,9 +223,10 @@ def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="assistant.training.publish", description=__doc__.splitlines()[0])
     parser.add_argument("--force", action="store_true",
                         help="publish even if accuracy drops: a refused candidate is published as it is")
+    parser.add_argument("--full", action="store_true", help="train from scratch instead of fine-tuning the live model")
     args = parser.parse_args(argv)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    return publish(Settings.from_env(), force=args.force)
+    return publish(Settings.from_env(), force=args.force, full=args.full)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ def test_gate_allows_at_most_one_point_of_accuracy_loss():
 
 
 @pytest.mark.parametrize("candidate_accuracy, published", [(0.975, True), (0.90, False)])
-def test_a_candidate_worse_than_the_live_model_stays_out_the_live_model_when_the_candidate_is_worse(tmp_path, monkeypatch, candidate_accuracy,
+def test_a_candidate_worse_than_the_live_model_stays_out(tmp_path, monkeypatch, candidate_accuracy,
                                                                        published):
     settings = Settings.from_env({"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9",  # nothing listens on 9
                                   "ASSISTANT_DATA_DIR": str(tmp_path / "data")})
@@ -28,15 +28,39 @@ def test_a_candidate_worse_than_the_live_model_stays_out_the_live_model_when_the
     (tmp_path / LIVE_FILE).write_text(live.name)
     candidate = publish.model_path(settings)
 
-    def fake_training(_settings, target):  # stands in for `rasa train`; its evaluation is cached below
+    calls = []
+
+    def fake_training(_settings, target, finetune_from=None, epoch_fraction=1.0):  # stands in for `rasa train`
+        calls.append(finetune_from)
         target.write_bytes(b"candidate")
         eval_file(target).write_text(json.dumps({"intent_accuracy": candidate_accuracy}))
 
     monkeypatch.setattr(publish, "train_model", fake_training)
     served = publish.candidate_model(settings)
+    assert calls == [live]  # the live model is fine-tuned, not replaced by a model from scratch
     assert served == (candidate if published else live)
     assert (tmp_path / LIVE_FILE).read_text() == served.name
     assert publish.refused_path(settings, candidate).exists() != published
     if not published:  # a person who reviewed the refusal can publish it as it is
         assert publish.candidate_model(settings, force=True) == candidate
         assert (tmp_path / LIVE_FILE).read_text() == candidate.name and candidate.read_bytes() == b"candidate"
+
+
+def test_a_model_that_cannot_be_fine_tuned_is_trained_from_scratch(tmp_path, monkeypatch):
+    settings = Settings.from_env({"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9",
+                                  "ASSISTANT_DATA_DIR": str(tmp_path / "data")})
+    live = tmp_path / "model-live.tar.gz"
+    calls = []
+
+    def fake_training(_settings, target, finetune_from=None, epoch_fraction=1.0):
+        calls.append(finetune_from)
+        if finetune_from is not None:
+            raise RuntimeError("rasa train failed (exit 1)")  # what a changed domain does to --finetune
+        target.write_bytes(b"scratch")
+
+    monkeypatch.setattr(publish, "train_model", fake_training)
+    target = tmp_path / "model-new.tar.gz"
+    publish.train_candidate(settings, target, live, full=False)
+    assert calls == [live, None] and target.read_bytes() == b"scratch"
+    publish.train_candidate(settings, target, live, full=True)
+    assert calls[-1] is None
