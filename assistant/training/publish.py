@@ -27,7 +27,8 @@ from assistant.config import Settings
 from assistant.stack.setup_steps import model_path, say, train_model
 
 MAX_ACCURACY_DROP = 0.01
-FINETUNE_EPOCH_FRACTION = 0.1  # of config.yml's epochs: learns new examples, keeps the rest
+# Of config.yml's 80 epochs: 4 learn the new examples; with 8 the rest already drifted (0.959 vs 0.969).
+FINETUNE_EPOCH_FRACTION = 0.05
 KEEP_MODELS = 3
 LIVE_FILE = "LIVE"
 REFUSED_DIR = "refused"
