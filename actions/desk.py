@@ -18,8 +18,7 @@ from actions.common import customer_id, latest_intent, latest_text, settings
 from actions.services import link_button, search
 from assistant.db.engine import session_scope
 from assistant.desk.handoffs import Line, queue_position, start_handoff
-from assistant.desk.intents import best_readings, label_of, offer_question
-from assistant.desk.turns import FALLBACK_INTENT
+from assistant.desk.intents import FALLBACK_INTENT, best_guess, best_readings, label_of, offer_question
 from search_index.service import SearchUnavailable
 
 HANDOFF_ACTION = "action_handoff"
@@ -79,7 +78,7 @@ def detected_intents(tracker: Tracker) -> List[str]:
         parse = event.get("parse_data") or {}
         name = (parse.get("intent") or {}).get("name") or ""
         if name == FALLBACK_INTENT:
-            guess = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT), None)
+            guess = best_guess(parse.get("intent_ranking") or [])
             if guess:
                 found.append(f"未识别（最接近：{label_of(guess['name'])} {float(guess.get('confidence') or 0):.2f}）")
         elif name:

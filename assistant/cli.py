@@ -8,6 +8,7 @@ from typing import List, Optional
 from assistant.auth import ROLES, mint_token
 from assistant.config import ConfigError, Settings
 from assistant.desk.errors import DeskError
+from assistant.desk.inbox import STATUSES
 
 
 def _token(args: argparse.Namespace, settings: Settings) -> int:
@@ -83,7 +84,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     sd = sub.add_parser("seed", help="create the schema and demo data if missing")
     sd.set_defaults(func=_seed)
     inbox = sub.add_parser("inbox", help="list the NLU inbox")
-    inbox.add_argument("--status", default="open", choices=("open", "labelled", "dismissed"))
+    inbox.add_argument("--status", default="open", choices=STATUSES)
     inbox.add_argument("--limit", type=int, default=50)
     inbox.set_defaults(func=_inbox)
     label = sub.add_parser("label", help="label an inbox message into nlu_data/")

@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from assistant.db.models import Handoff, HandoffMessage
+from assistant.db.models import Handoff, HandoffMessage, iso_utc
 from assistant.desk.errors import Conflict, NotFound
 from assistant.masking import mask_sensitive
 
@@ -86,11 +86,16 @@ def add_line(session: Session, handoff: Handoff, sender: str, text: str, author:
 
 
 # ------------------------------------------------------------------ agents
-def agent_queue(session: Session, agent_id: str) -> List[Handoff]:
-    """What an agent may see: the queue, and the conversations they claimed themselves."""
-    return list(session.scalars(select(Handoff).where(or_(
+def agent_queue(session: Session, agent_id: str) -> List[Dict[str, Any]]:
+    """What an agent may see, as views: the queue in order, then the conversations they claimed."""
+    handoffs = session.scalars(select(Handoff).where(or_(
         Handoff.status == "queued", (Handoff.agent_id == agent_id) & (Handoff.status == "claimed")))
-        .order_by(Handoff.status.desc(), Handoff.id)))
+        .order_by(Handoff.status.desc(), Handoff.id))
+    views, place = [], 0
+    for handoff in handoffs:  # every queued handoff is listed, oldest first: its place is its rank here
+        place += handoff.status == "queued"
+        views.append(handoff_view(session, handoff, place if handoff.status == "queued" else 0))
+    return views
 
 
 def visible_handoff(session: Session, handoff_id: int, agent_id: str) -> Handoff:
@@ -140,40 +145,45 @@ def end_handoff(session: Session, handoff_id: int, agent_id: str, outcome: str) 
 
 
 # ------------------------------------------------------------------ customers
-def take_undelivered(session: Session, customer_id: str) -> List[HandoffMessage]:
-    """Agent and system lines the customer has not received yet; marks them delivered."""
-    lines = list(session.scalars(select(HandoffMessage).where(
-        HandoffMessage.customer_id == customer_id, HandoffMessage.delivered.is_(False),
-        HandoffMessage.sender.in_(TO_CUSTOMER)).order_by(HandoffMessage.id)))
+def _deliver(session: Session, customer_id: str, *conditions: Any, limit: Optional[int] = None
+             ) -> List[HandoffMessage]:
+    """Agent and system lines of the customer matching ``conditions``, oldest first; marked delivered."""
+    query = select(HandoffMessage).where(HandoffMessage.customer_id == customer_id,
+                                         HandoffMessage.sender.in_(TO_CUSTOMER), *conditions)
+    lines = list(session.scalars(query.order_by(HandoffMessage.id).limit(limit)))
     for line in lines:
         line.delivered = True
     return lines
+
+
+def take_undelivered(session: Session, customer_id: str) -> List[HandoffMessage]:
+    """Agent and system lines the customer has not received yet."""
+    return _deliver(session, customer_id, HandoffMessage.delivered.is_(False))
 
 
 def updates_since(session: Session, customer_id: str, since: int, limit: int = 100) -> List[HandoffMessage]:
-    """Agent and system lines after ``since`` (the poll cursor); marks them delivered."""
-    lines = list(session.scalars(select(HandoffMessage).where(
-        HandoffMessage.customer_id == customer_id, HandoffMessage.id > since,
-        HandoffMessage.sender.in_(TO_CUSTOMER)).order_by(HandoffMessage.id).limit(limit)))
-    for line in lines:
-        line.delivered = True
-    return lines
+    """Agent and system lines after ``since`` (the poll cursor)."""
+    return _deliver(session, customer_id, HandoffMessage.id > since, limit=limit)
 
 
 # ------------------------------------------------------------------ views
-def iso(at: Optional[datetime]) -> Optional[str]:
-    return at.isoformat(timespec="seconds") + "Z" if at else None
-
-
-def handoff_view(session: Session, handoff: Handoff) -> Dict[str, Any]:
+def handoff_view(session: Session, handoff: Handoff, position: Optional[int] = None) -> Dict[str, Any]:
+    """``position`` when the caller knows it (a listed queue); counted otherwise."""
     return {
         "id": handoff.id, "customer_id": handoff.customer_id, "status": handoff.status, "reason": handoff.reason,
         "reason_text": REASONS.get(handoff.reason, handoff.reason), "intents": json.loads(handoff.intents or "[]"),
-        "summary": handoff.summary, "agent_id": handoff.agent_id, "position": queue_position(session, handoff),
-        "created_at": iso(handoff.created_at), "claimed_at": iso(handoff.claimed_at), "ended_at": iso(handoff.ended_at),
+        "summary": handoff.summary, "agent_id": handoff.agent_id, "position": queue_position(session, handoff) if position is None else position,
+        "created_at": iso_utc(handoff.created_at), "claimed_at": iso_utc(handoff.claimed_at),
+        "ended_at": iso_utc(handoff.ended_at),
     }
 
 
 def line_view(line: HandoffMessage) -> Dict[str, Any]:
     return {"id": line.id, "handoff_id": line.handoff_id, "sender": line.sender, "author": line.author,
-            "text": line.text, "at": iso(line.at)}
+            "text": line.text, "at": iso_utc(line.at)}
+
+
+def active_handoff_view(session: Session, customer_id: str) -> Optional[Dict[str, Any]]:
+    """The customer's handoff in progress as the chat APIs show it, or None when the bot has them."""
+    handoff = active_handoff(session, customer_id)
+    return handoff_view(session, handoff) if handoff else None

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.db.models import InboxItem
+from assistant.db.models import InboxItem, iso_utc
 from assistant.desk.errors import Conflict, NotFound
 from assistant.masking import mask_sensitive
 
@@ -71,5 +71,5 @@ def item_view(item: InboxItem) -> Dict[str, Any]:
         "id": item.id, "text": item.text, "reason": item.reason, "predicted_intent": item.predicted_intent,
         "confidence": round(item.confidence, 3), "suggested_intent": item.suggested_intent, "status": item.status,
         "label_intent": item.label_intent, "label_entities": json.loads(item.label_entities or "[]"),
-        "created_at": item.created_at.isoformat(timespec="seconds") + "Z",
+        "created_at": iso_utc(item.created_at),
     }

@@ -2,7 +2,7 @@
 intent names agents and trainers read."""
 from __future__ import annotations
 
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 # Intents a fallback may offer as "您是想…": tasks and questions, not small talk.
 OFFERABLE = {
@@ -25,6 +25,14 @@ INTENT_LABELS = {
     "bot_challenge": "问是不是机器人", "inform": "补充信息", "human_agent": "转人工", "complaint": "投诉",
     "out_of_scope": "业务范围外", "nlu_fallback": "未识别",
 }
+
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def best_guess(intent_ranking: Sequence[Dict[str, Any]]) -> Optional[Dict[str, Any]]:
+    """The model's best real reading of a message it fell back on (the ranking without nlu_fallback)."""
+    return next((r for r in intent_ranking if r.get("name") != FALLBACK_INTENT), None)
 
 
 def label_of(intent: str) -> str:

@@ -9,35 +9,30 @@ from sqlalchemy.orm import Session
 
 from assistant.db.models import ChatTurn
 from assistant.desk.inbox import mark_corrected, record_miss
-from assistant.desk.intents import OFFERABLE
-from assistant.desk.turns import FALLBACK_INTENT, last_turn, log_turn
+from assistant.desk.intents import FALLBACK_INTENT, OFFERABLE, best_guess
+from assistant.desk.turns import last_turn, log_turn
 
 SAME_EXCHANGE = timedelta(minutes=10)
 
 
-def predicted(parse: Dict[str, Any]) -> Tuple[str, float]:
-    """The intent the bot acted on and, for a fallback, its best real guess's confidence."""
+def predicted(parse: Dict[str, Any]) -> Tuple[str, float, str]:
+    """The intent the bot acted on, and the intent and confidence to report for it: for a
+    fallback, the best real reading's (nlu_fallback's own confidence is just the threshold)."""
     intent = (parse.get("intent") or {}).get("name") or ""
-    confidence = float((parse.get("intent") or {}).get("confidence") or 0.0)
-    if intent == FALLBACK_INTENT:
-        guess = next((r for r in parse.get("intent_ranking") or [] if r.get("name") != FALLBACK_INTENT), None)
-        confidence = float(guess.get("confidence") or 0.0) if guess else 0.0
-    return intent, confidence
-
-
-def best_guess(parse: Dict[str, Any]) -> str:
-    return next((r.get("name") or "" for r in parse.get("intent_ranking") or []
-                 if r.get("name") != FALLBACK_INTENT), "")
+    if intent != FALLBACK_INTENT:
+        return intent, float((parse.get("intent") or {}).get("confidence") or 0.0), intent
+    guess = best_guess(parse.get("intent_ranking") or []) or {}
+    return intent, float(guess.get("confidence") or 0.0), guess.get("name") or ""
 
 
 def record_bot_turn(session: Session, customer_id: str, text: str, parse: Dict[str, Any],
                     handoff_id: Optional[int]) -> ChatTurn:
-    intent, confidence = predicted(parse)
+    intent, confidence, reading = predicted(parse)
     previous = last_turn(session, customer_id, SAME_EXCHANGE)
     outcome = "handoff" if handoff_id else ("fallback" if intent == FALLBACK_INTENT else "answered")
     turn = log_turn(session, customer_id, text, intent, confidence, outcome, handoff_id)
     if intent == FALLBACK_INTENT:
-        record_miss(session, customer_id, text, "fallback", best_guess(parse), confidence, turn.id)
+        record_miss(session, customer_id, text, "fallback", reading, confidence, turn.id)
     elif previous is not None and text.startswith("/") and intent in OFFERABLE and previous.outcome == "fallback":
         mark_corrected(session, previous.id, intent)  # a reading picked from the fallback's buttons
     if (handoff_id and previous is not None and previous.outcome == "answered" and intent != FALLBACK_INTENT

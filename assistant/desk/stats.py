@@ -13,7 +13,7 @@ from typing import Any, Dict
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from assistant.db.models import ChatTurn, Handoff
+from assistant.db.models import ChatTurn, Handoff, iso_utc
 
 BOT_OUTCOMES = ("answered", "fallback", "handoff")
 
@@ -39,8 +39,8 @@ def compute_stats(session: Session, start: datetime, end: datetime, top: int = 1
     fell_back = func.sum(case((ChatTurn.outcome == "fallback", 1), else_=0))
     daily = session.execute(select(day, func.count(), fell_back).where(in_range).group_by(day).order_by(day)).all()
     return {
-        "from": start.isoformat(timespec="seconds") + "Z",
-        "to": end.isoformat(timespec="seconds") + "Z",
+        "from": iso_utc(start),
+        "to": iso_utc(end),
         "messages": messages,
         "messages_per_intent": per_intent,
         "fallbacks": fallbacks,

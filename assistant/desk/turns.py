@@ -11,7 +11,6 @@ from assistant.db.models import ChatTurn
 from assistant.masking import mask_sensitive
 
 OUTCOMES = ("answered", "fallback", "handoff", "agent")
-FALLBACK_INTENT = "nlu_fallback"
 
 
 def log_turn(session: Session, customer_id: str, text: str, intent: str, confidence: float, outcome: str,

@@ -28,7 +28,7 @@ def _agent(request: Request) -> str:
 @require_role("agent")
 async def queue(request: Request) -> HTTPResponse:
     with session_scope(_db(request)) as session:
-        return json({"handoffs": [handoff_view(session, h) for h in agent_queue(session, _agent(request))]})
+        return json({"handoffs": agent_queue(session, _agent(request))})
 
 
 @bp.get("/api/agent/handoffs/<handoff_id:int>")

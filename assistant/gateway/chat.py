@@ -18,7 +18,8 @@ from sanic.response import HTTPResponse, json
 from assistant.bank.payees import payee_names
 from assistant.db.engine import session_scope
 from assistant.db.models import HandoffMessage
-from assistant.desk.handoffs import active_handoff, add_line, handoff_view, take_undelivered, updates_since
+from assistant.desk.handoffs import (active_handoff, active_handoff_view, add_line, handoff_view, take_undelivered,
+                                     updates_since)
 from assistant.desk.recorder import record_bot_turn
 from assistant.desk.turns import log_turn
 from assistant.gateway.asr import Understanding, read_alternatives, understand
@@ -103,8 +104,7 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
         parse = {}
     with session_scope(request.app.ctx.settings.database_url, write=True) as session:
         record_bot_turn(session, customer_id, text, parse, _handoff_started(replies))
-        handoff = active_handoff(session, customer_id)
-        view = handoff_view(session, handoff) if handoff else None
+        view = active_handoff_view(session, customer_id)
         pending = [from_desk(line) for line in take_undelivered(session, customer_id)]
     return {"messages": pending + replies, "handoff": view}
 
@@ -129,8 +129,7 @@ async def updates(request: Request) -> HTTPResponse:
     # A deferred transaction: polls that find nothing never take SQLite's write lock.
     with session_scope(request.app.ctx.settings.database_url) as session:
         lines = updates_since(session, customer_id, since)
-        handoff = active_handoff(session, customer_id)
-        view = handoff_view(session, handoff) if handoff else None
+        view = active_handoff_view(session, customer_id)
         messages = [from_desk(line) for line in lines]
     cursor = max([since] + [m["data"]["message_id"] for m in messages])
     return json({"messages": messages, "next": cursor, "handoff": view})

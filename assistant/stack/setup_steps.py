@@ -104,16 +104,12 @@ def ensure_model(settings: Settings) -> Path:
 
     Setup trains what the data says (a developer's change must be what the tests evaluate);
     the accuracy check against the live model belongs to publishing (`make train`)."""
-    from assistant.training.publish import live_model, mark_live, refused_path
+    from assistant.training.publish import live_model, mark_live, settled_model
 
     target = model_path(settings)
-    live = live_model(settings)
-    if not target.exists() and refused_path(settings, target).exists() and live is not None:
-        say(f"`make train` refused the model of this data; serving {live.name} (`make train FORCE=1` publishes it)")
-        return live
-    if target.exists():
-        say(f"model up to date ({target.name})")
-    else:
-        train_model(settings, target)
+    settled = settled_model(settings, target, live_model(settings))
+    if settled is not None:
+        return settled
+    train_model(settings, target)
     mark_live(settings, target)
     return target

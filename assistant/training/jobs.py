@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from datetime import datetime
 from typing import Any, Dict, Optional
 
 from assistant.config import Settings
+from assistant.db.models import iso_utc, utcnow
 from assistant.desk.errors import Conflict
 from assistant.stack.lifetime import die_with_parent
 from assistant.stack.setup_steps import child_env
@@ -42,7 +42,7 @@ class TrainingJobs:
                 stdin=asyncio.subprocess.DEVNULL, env=child_env(self.settings), preexec_fn=die_with_parent)
         finally:
             log.close()
-        self._started_at = datetime.utcnow().isoformat(timespec="seconds") + "Z"
+        self._started_at = iso_utc(utcnow())
         self._started_by = by
         self._forced = force
         return self.state()

@@ -19,11 +19,11 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Dict, Optional
 
 from assistant.config import Settings
+from assistant.db.models import iso_utc, utcnow
 from assistant.stack.setup_steps import model_path, say, train_model
 
 MAX_ACCURACY_DROP = 0.01
@@ -146,11 +146,25 @@ def refused_path(settings: Settings, model: Path) -> Path:
     return settings.models_dir / REFUSED_DIR / model.name
 
 
+def settled_model(settings: Settings, target: Path, live: Optional[Path], force: bool = False) -> Optional[Path]:
+    """The model to serve without training: the data's model when it exists (made live), or the
+    live one when `make train` refused the data's model and nobody forced it; None: training is due."""
+    if target.exists():
+        say(f"model up to date ({target.name})")
+        mark_live(settings, target)
+        return target
+    refused = refused_path(settings, target)
+    if refused.exists() and live is not None and not force:
+        say(f"{target.name} was refused ({refused}); keeping {live.name}. `make train FORCE=1` publishes it")
+        return live
+    return None
+
+
 def train_candidate(settings: Settings, target: Path, live: Optional[Path], full: bool) -> None:
-    """Fine-tune the live model on the current data (Rasa's incremental training): a retrained
-    DIET from scratch lands 1-2 points of held-out accuracy away on nearly the same data, a
-    fine-tuned one stays with the live model. From scratch when asked, when there is no live
-    model, or when it cannot be fine-tuned (its config or domain differ)."""
+    """Fine-tune the live model on the current data (Rasa's incremental training): a DIET retrained
+    from scratch lands 1-2 points of held-out accuracy away on nearly the same data, a fine-tuned
+    one usually stays closer. From scratch when asked, when there is no live model, or when it
+    cannot be fine-tuned (its config or domain differ)."""
     if live is None or full:
         train_model(settings, target)
         return
@@ -166,14 +180,10 @@ def candidate_model(settings: Settings, force: bool = False, full: bool = False)
     when it does not do worse than the live model on the held-out file (or when forced)."""
     target = model_path(settings)
     live = live_model(settings)
-    if target.exists():
-        say(f"model up to date ({target.name})")
-        mark_live(settings, target)
-        return target
+    settled = settled_model(settings, target, live, force)
+    if settled is not None:
+        return settled
     refused = refused_path(settings, target)
-    if refused.exists() and live is not None and not force:
-        say(f"{target.name} was refused before ({refused}); keeping {live.name}. `make train FORCE=1` publishes it")
-        return live
     if refused.exists() and force:  # a person reviewed the refusal and publishes it anyway
         say(f"publishing the refused {target.name} as asked (FORCE)")
         os.replace(refused, target)
@@ -197,8 +207,7 @@ def write_result(settings: Settings, result: Dict[str, Any]) -> None:
 
 
 def publish(settings: Settings, force: bool = False, full: bool = False) -> int:
-    started = datetime.utcnow()
-    result: Dict[str, Any] = {"started_at": started.isoformat(timespec="seconds") + "Z"}
+    result: Dict[str, Any] = {"started_at": iso_utc(utcnow())}
     try:
         previous = live_model(settings)
         target = model_path(settings)
@@ -214,7 +223,7 @@ def publish(settings: Settings, force: bool = False, full: bool = False) -> int:
         result.update(status="failed", error=str(exc))
         say(f"failed: {exc}")
         code = 2
-    result["finished_at"] = datetime.utcnow().isoformat(timespec="seconds") + "Z"
+    result["finished_at"] = iso_utc(utcnow())
     write_result(settings, result)
     say(f"result: {result['status']}")
     return code

@@ -51,8 +51,8 @@ def test_agents_claim_once_see_only_their_own_and_reply_to_the_customer(db):
             claim(s, handoff_id, "bob")
         with pytest.raises(NotFound):
             visible_handoff(s, handoff_id, "bob")
-        assert [h.id for h in agent_queue(s, "bob")] == []
-        assert [h.id for h in agent_queue(s, "alice")] == [handoff_id]
+        assert [h["id"] for h in agent_queue(s, "bob")] == []
+        assert [h["id"] for h in agent_queue(s, "alice")] == [handoff_id]
         with pytest.raises(NotFound):
             agent_reply(s, handoff_id, "bob", "你好")
         agent_reply(s, handoff_id, "alice", "您好，请问卡号6222021234567890123有什么问题？")
