@@ -10,7 +10,7 @@ ENTITIES ?=
 FORCE ?=
 FULL ?=
 
-.PHONY: run setup test token index train inbox label dismiss validate eval-nlu eval-search bench lock clean logs
+.PHONY: run setup test token index train inbox label dismiss validate eval-nlu eval-search eval-realistic bench lock clean logs
 
 run:            ## set up what is missing, then run Rasa, the action server and the gateway
 	@./scripts/run.sh run
@@ -48,6 +48,10 @@ dismiss:        ## dismiss an inbox message: make dismiss ID=3
 eval-nlu:       ## train if needed, then score the model on tests/nlu/nlu_heldout.yml (fails below thresholds)
 	@./scripts/run.sh setup
 	@PYTHONPATH=. $(PY) -m assistant.evaluation.nlu_eval
+
+eval-realistic: ## customer-style messages through POST /api/chat on a stack of its own (fails below 0.90 acceptable or on any harmful start)
+	@./scripts/run.sh setup
+	@PYTHONPATH=. $(PY) -m assistant.evaluation.realistic_eval
 
 eval-search:    ## hit@1, hit@3 and MRR by query kind on tests/search/queries.yml (fails below hit@1 0.90)
 	@./scripts/bootstrap.sh

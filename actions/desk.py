@@ -30,8 +30,10 @@ def consecutive_misses(tracker: Tracker) -> int:
     """Fallbacks in a row up to now, counting from the last understood message or handoff."""
     misses = 0
     for event in reversed(tracker.events):
-        if event.get("event") == "action" and event.get("name") == HANDOFF_ACTION:
+        if event.get("event") == "action" and event.get("name") in (HANDOFF_ACTION, "action_session_start"):
             break
+        if event.get("event") in ("restart", "session_started"):
+            break  # a new conversation: misses before it do not count
         if event.get("event") == "user":
             if ((event.get("parse_data") or {}).get("intent") or {}).get("name") != FALLBACK_INTENT:
                 break

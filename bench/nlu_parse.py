@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.nlu_parse            # parse latency against a Rasa server it starts
     .venv/bin/python -m bench.nlu_parse --train    # also time a full `rasa train --force`
 
-Targets (2 CPU cores): p50 ≤ 15 ms, p99 ≤ 40 ms; full training ≤ 5 minutes.
+Targets (2 CPU cores): p50 ≤ 25 ms, p99 ≤ 40 ms; full training ≤ 5 minutes.
 """
 from __future__ import annotations
 
@@ -69,7 +69,7 @@ def bench_parse(model: Path, requests: int) -> None:
         s = summary(samples)
         print(f"POST /model/parse  n={s['n']}  p50={s['p50_ms']:.1f} ms  p99={s['p99_ms']:.1f} ms  "
               f"mean={s['mean_ms']:.1f} ms  max={s['max_ms']:.1f} ms  ({s['qps']:.0f} req/s, one client)")
-        print(f"targets: p50 ≤ 15 ms {'OK' if s['p50_ms'] <= 15 else 'MISSED'}, "
+        print(f"targets: p50 ≤ 25 ms {'OK' if s['p50_ms'] <= 25 else 'MISSED'}, "
               f"p99 ≤ 40 ms {'OK' if s['p99_ms'] <= 40 else 'MISSED'}")
     finally:
         proc.terminate()

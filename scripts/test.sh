@@ -38,5 +38,15 @@ status=0
 sed -n '/Search evaluation on/,$p' test-output/search-eval.log
 [ "$status" = 0 ] || exit "$status"
 
-echo "==> pytest"
-"$PY" -m pytest "$@"
+echo "==> pytest (unit, integration incl. the realistic evaluation, browser)"
+status=0
+"$PY" -m pytest "$@" || status=$?
+if [ -f test-output/realistic/realistic_report.json ]; then
+  echo "==> realistic evaluation (make eval-realistic, run inside pytest on the shared stack)"
+  "$PY" -c 'import json; r = json.load(open("test-output/realistic/realistic_report.json"));
+c = r["calibration"]
+print(f"   acceptable {r["acceptable_rate"]:.3f} ({r["acceptable"]}/{r["messages"]} unseen messages), "
+      f"harmful starts {len(r["harmful_starts"])}, fallbacks {r["fallbacks"]}, handovers {r["handoffs"]}, "
+      f"ECE {c["ece"]:.3f}; details in test-output/realistic/")'
+fi
+exit "$status"

@@ -15,6 +15,7 @@ from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
 from search_index import analysis as an
 from search_index.catalog import Entry, load_catalog
+from search_index.semantic import write_vectors
 from search_index.store import new_generation_dir, publish
 
 
@@ -107,6 +108,7 @@ def build_index(entries: List[Entry], root: Path) -> Path:
     for entry in entries:
         writer.add_document(**entry_document(entry))
     writer.commit()
+    write_vectors(entries, generation)  # in the same generation: terms and vectors swap in together
     publish(root, generation)
     return generation
 

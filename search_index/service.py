@@ -146,6 +146,11 @@ class SearchService:
     def entry(self, entry_id: str) -> Optional[Dict[str, object]]:
         return self._current().by_id.get(entry_id)
 
+    def hit(self, entry_id: str, score: float, match: str) -> Optional[Hit]:
+        """The entry as a hit found by other means (``match`` says which), e.g. by sentence similarity."""
+        stored = self.entry(entry_id)
+        return None if stored is None else self._hit(stored, score, match, TIER["fuzzy"], 0.0)
+
     # ------------------------------------------------------------ matching
     def _match(self, q: str, loaded: _Loaded, enough: Optional[int] = None) -> _Matches:
         """All matches of ``q``; the fuzzy stage is skipped when ``enough`` better matches exist,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -32,8 +32,10 @@ def transaction_json(t: Transaction, last4: str) -> Dict[str, Any]:
 
 def query(session: Session, customer_id: str, account_id: Optional[int] = None, start: Optional[date] = None,
           end: Optional[date] = None, counterparty: Optional[str] = None, category: Optional[str] = None,
-          keyword: Optional[str] = None, page: int = 1, size: int = 20) -> HistoryPage:
-    """Postings newest first, without the opening balances; ``keyword`` matches counterparty or memo."""
+          keyword: Optional[str] = None, page: int = 1, size: int = 20,
+          kinds: Optional[Sequence[str]] = None) -> HistoryPage:
+    """Postings newest first, without the opening balances; ``keyword`` matches counterparty or memo;
+    ``kinds`` keeps only postings of those kinds (e.g. ``("transfer_out",)``)."""
     size = max(1, min(size, MAX_PAGE_SIZE))
     page = max(1, page)
     conditions = [Transaction.customer_id == customer_id, Transaction.kind != "opening"]
@@ -45,6 +47,8 @@ def query(session: Session, customer_id: str, account_id: Optional[int] = None, 
         conditions.append(Transaction.posted_at < datetime.combine(end + timedelta(days=1), time.min))
     if counterparty:
         conditions.append(Transaction.counterparty == counterparty)
+    if kinds:
+        conditions.append(Transaction.kind.in_(tuple(kinds)))
     if category:
         conditions.append(Transaction.category == category)
     if keyword:

@@ -1,5 +1,6 @@
-"""The trainers' NLU inbox: messages the bot fell back on, that the customer corrected, or that
-ended in a handoff. Stored masked; an open item is kept once per text (later misses count on it)."""
+"""The trainers' NLU inbox: messages the bot fell back on, that the customer corrected (picked another
+reading, said "不对", reworded at once, dropped the task just started), or that ended in a handoff.
+Stored masked; an open item is kept once per text (later misses count on it)."""
 from __future__ import annotations
 
 import json
@@ -13,7 +14,7 @@ from assistant.db.models import InboxItem, iso_utc
 from assistant.desk.errors import Conflict, NotFound
 from assistant.masking import mask_sensitive
 
-REASONS = ("fallback", "corrected", "handoff")
+REASONS = ("fallback", "corrected", "handoff", "said_wrong", "rephrased", "abandoned")
 STATUSES = ("open", "labelled", "dismissed")
 
 

@@ -18,12 +18,14 @@ OFFERABLE = {
     "report_card_loss": "挂失银行卡",
     "find_service": "查找功能或服务",
     "help": "了解我能做什么",
+    "ask_question": "咨询业务问题",
+    "report_problem": "反映遇到的问题",
 }
 INTENT_LABELS = {
     **OFFERABLE,
     "greet": "问候", "goodbye": "再见", "thank": "感谢", "affirm": "肯定", "deny": "否定", "cancel": "取消",
     "bot_challenge": "问是不是机器人", "inform": "补充信息", "human_agent": "转人工", "complaint": "投诉",
-    "out_of_scope": "业务范围外", "nlu_fallback": "未识别",
+    "out_of_scope": "业务范围外", "other_institution": "其他机构的产品", "nlu_fallback": "未识别",
 }
 
 

@@ -1,5 +1,6 @@
 """What the gateway writes down after the bot handled a customer message: the turn, and the
-lessons for trainers (a fallback, a reading the customer picked instead, a handoff after an answer)."""
+lessons for trainers (a fallback, a reading the customer picked instead, a handoff after an answer,
+and an answer the customer's next message shows was wrong: see ``assistant.desk.signals``)."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 from assistant.db.models import ChatTurn
 from assistant.desk.inbox import mark_corrected, record_miss
 from assistant.desk.intents import FALLBACK_INTENT, OFFERABLE, best_guess
+from assistant.desk.signals import miss_reason
 from assistant.desk.turns import last_turn, log_turn
 
 SAME_EXCHANGE = timedelta(minutes=10)
@@ -35,8 +37,13 @@ def record_bot_turn(session: Session, customer_id: str, text: str, parse: Dict[s
         record_miss(session, customer_id, text, "fallback", reading, confidence, turn.id)
     elif previous is not None and text.startswith("/") and intent in OFFERABLE and previous.outcome == "fallback":
         mark_corrected(session, previous.id, intent)  # a reading picked from the fallback's buttons
-    if (handoff_id and previous is not None and previous.outcome == "answered" and intent != FALLBACK_INTENT
-            and not previous.text.startswith("/")):
+    if previous is None or previous.outcome != "answered" or previous.text.startswith("/"):
+        return turn
+    if handoff_id and intent != FALLBACK_INTENT:
         # The bot answered, yet the customer asked for a person: that answer probably missed.
         record_miss(session, customer_id, previous.text, "handoff", previous.intent, previous.confidence, previous.id)
+        return turn
+    reason = miss_reason(previous.text, previous.intent, text, intent, turn.at - previous.at)
+    if reason is not None:
+        record_miss(session, customer_id, previous.text, reason, previous.intent, previous.confidence, previous.id)
     return turn

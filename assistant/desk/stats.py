@@ -2,6 +2,8 @@
 
 - messages per intent: customer messages the bot handled (not those sent to an agent);
 - fallback rate: share of those messages the bot did not understand;
+- miss signs: answers the customer's next message showed were wrong (said "不对", reworded at once,
+  dropped the task just started, asked for a person), per message, next to the fallback rate;
 - handoff rate: handoffs started per conversation (a customer talking to the bot that day);
 - top missed: the most frequent messages the bot fell back on.
 """
@@ -13,9 +15,10 @@ from typing import Any, Dict
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from assistant.db.models import ChatTurn, Handoff, iso_utc
+from assistant.db.models import ChatTurn, Handoff, InboxItem, iso_utc
 
 BOT_OUTCOMES = ("answered", "fallback", "handoff")
+MISS_SIGNS = ("said_wrong", "rephrased", "abandoned", "handoff")
 
 
 def _rate(part: int, whole: int) -> float:
@@ -34,6 +37,9 @@ def compute_stats(session: Session, start: datetime, end: datetime, top: int = 1
         select(ChatTurn.customer_id, day).where(in_range).distinct().subquery())) or 0
     handoffs = dict(session.execute(select(Handoff.reason, func.count()).where(
         Handoff.created_at >= start, Handoff.created_at < end).group_by(Handoff.reason)).all())
+    signs = dict(session.execute(select(InboxItem.reason, func.count()).where(
+        InboxItem.created_at >= start, InboxItem.created_at < end,
+        InboxItem.reason.in_(MISS_SIGNS)).group_by(InboxItem.reason)).all())
     missed = session.execute(select(ChatTurn.text, func.count().label("n")).where(in_range, ChatTurn.outcome == "fallback")
                              .group_by(ChatTurn.text).order_by(func.count().desc(), ChatTurn.text).limit(top)).all()
     fell_back = func.sum(case((ChatTurn.outcome == "fallback", 1), else_=0))
@@ -45,6 +51,9 @@ def compute_stats(session: Session, start: datetime, end: datetime, top: int = 1
         "messages_per_intent": per_intent,
         "fallbacks": fallbacks,
         "fallback_rate": _rate(fallbacks, messages),
+        "miss_signs": {reason: signs.get(reason, 0) for reason in MISS_SIGNS},
+        "miss_sign_rates": {reason: _rate(signs.get(reason, 0), messages) for reason in MISS_SIGNS},
+        "miss_sign_rate": _rate(sum(signs.values()), messages),
         "conversations": conversations,
         "handoffs": sum(handoffs.values()),
         "handoffs_by_reason": handoffs,

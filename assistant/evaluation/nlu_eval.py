@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set
 
 from assistant.config import REPO_ROOT
+from assistant.evaluation.calibration import calibration, format_calibration, save_reliability_chart
 
 THRESHOLDS = {"intent_accuracy": 0.95, "amount_exact_match": 0.98, "payee_f1": 0.95}
 HELDOUT = REPO_ROOT / "tests" / "nlu" / "nlu_heldout.yml"
@@ -106,6 +107,8 @@ def score(examples: Sequence[Example], parses: Sequence[Dict[str, Any]]) -> Dict
         "entity_errors": entity_errors,
         "labels": labels,
         "pairs": list(zip(gold_intents, pred_intents)),
+        "calibration": calibration([(float(p.get("intent", {}).get("confidence") or 0.0), g == i)
+                                    for p, g, i in zip(parses, gold_intents, pred_intents)]),
     }
 
 
@@ -160,6 +163,8 @@ def print_report(report: Dict[str, Any]) -> None:
     print("\n  entity      precision recall  F1     support")
     for kind, m in report["per_entity"].items():
         print(f"  {kind:<10}  {m['precision']:.3f}     {m['recall']:.3f}  {m['f1']:.3f}  {m['support']:>4}")
+    print("\n  calibration of the intent confidence:")
+    print(format_calibration(report["calibration"]))
     if report["intent_errors"]:
         print("\n  intent errors:")
         for e in report["intent_errors"]:
@@ -204,9 +209,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     print_report(report)
     args.out.mkdir(parents=True, exist_ok=True)
     save_confusion_matrix(report, args.out / "intent_confusion.png")
-    public = {k: v for k, v in report.items() if k not in ("pairs", "labels")}
+    save_reliability_chart(report["calibration"], args.out / "intent_reliability.png", "Intent confidence, held-out set")
+    public = {k: v for k, v in report.items() if k not in ("pairs", "labels", "calibration")}
+    public["calibration"] = report["calibration"].to_json()
     (args.out / "report.json").write_text(json.dumps(public, ensure_ascii=False, indent=2), encoding="utf-8")
-    print(f"\n  confusion matrix: {args.out / 'intent_confusion.png'}; report: {args.out / 'report.json'}")
+    print(f"\n  confusion matrix: {args.out / 'intent_confusion.png'}; reliability chart: "
+          f"{args.out / 'intent_reliability.png'}; report: {args.out / 'report.json'}")
     failed = [f"{name} {report[name]:.3f} < {limit}" for name, limit in THRESHOLDS.items() if report[name] < limit]
     if failed:
         print("FAILED: " + "; ".join(failed))

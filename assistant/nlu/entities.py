@@ -176,16 +176,36 @@ _NOT_MONEY_AFTER = ("笔", "个", "次", "张", "位", "天", "月", "年", "周
 _CODE_WORDS = ("验证码", "动态码", "短信码", "校验码", "密码")
 
 
+# Numbers that are not money: dates (5/12, 2024-03-05), times of day (09:30), and reference, order,
+# phone or card numbers named as such ("订单号20231105889", "工单号A12345", "参考号 884213").
+_NOT_MONEY_RES = (
+    re.compile(r"(?<![\d.])\d{1,4}[/\-]\d{1,2}(?:[/\-]\d{1,4})?(?![\d.])"),
+    re.compile(r"(?<![\d.])\d{4}\.\d{1,2}\.\d{1,2}(?![\d.])"),
+    re.compile(r"(?<!\d)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?!\d)"),
+    re.compile(r"(?:单号|订单|工单|流水号|编号|凭证号|交易号|参考号|批次号|卡号|账号|手机号?|电话|号码|身份证号?|尾号|合同号|保单号|快递)"
+               r"[是为:：#\s]*[A-Za-z]*\d[A-Za-z0-9\-]{2,}"),
+    re.compile(r"(?<![\d.])\d{9,}(?![\d.])"),
+)
+
+
+def not_money_spans(text: str) -> List[Tuple[int, int]]:
+    """Spans of numbers that must never be read as an amount."""
+    return [m.span() for regex in _NOT_MONEY_RES for m in regex.finditer(text)]
+
+
 def find_money(text: str, taken: Sequence[Entity]) -> List[Entity]:
     out: List[Entity] = []
     code_context = any(w in text for w in _CODE_WORDS)
-    # Blank out what other entities took, so "李四八千" yields 八千 rather than nothing.
+    # Blank out what other entities took, so "李四八千" yields 八千 rather than nothing; and every
+    # number that is a date, a time or a reference.
     masked = list(text)
     for t in taken:
         masked[t.start:t.end] = "□" * (t.end - t.start)
+    for start, end in not_money_spans(text):
+        masked[start:end] = "□" * (end - start)
     for m in find_amounts("".join(masked)):
         span = Entity(m.start, m.end, "amount", m.value)
-        if any(span.overlaps(t) for t in taken):
+        if any(span.overlaps(t) for t in taken) or "□" in "".join(masked[m.start:m.end]):
             continue
         raw = text[m.start:m.end]
         after = text[m.end:]
@@ -270,9 +290,16 @@ def extract(text: str, intent: Optional[str] = None, today: Optional[date] = Non
     return sorted(entities, key=lambda e: (e.start, e.end))
 
 
+# Words that point at a person without naming one: never a payee ("能转给对方吗").
+PRONOUNS = frozenset({"对方", "他", "她", "它", "他们", "她们", "人家", "别人", "家人", "家里人", "某人", "收款人", "对面",
+                      "那人", "这人", "那个人", "这个人", "谁", "本人", "自己", "我自己",
+                      # words that start with a surname but are not names ("麻烦转两千给我妈")
+                      "麻烦", "谢谢", "方便", "马上", "高兴", "安全", "金额", "余额", "包括", "江湖"})
+
+
 def _plausible_name(value: Any) -> bool:
-    """A relation word, or a surname and one or two characters that are not a domain word."""
-    if not isinstance(value, str) or not 1 <= len(value) <= 4:
+    """A relation word, or a surname and one or two characters that are not a domain word or a pronoun."""
+    if not isinstance(value, str) or not 1 <= len(value) <= 4 or value in PRONOUNS:
         return False
     if value in vocab.RELATIONS:
         return True

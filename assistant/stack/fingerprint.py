@@ -40,4 +40,5 @@ def model_fingerprint(training_dir: Path) -> str:
                            fingerprint(MODEL_CODE_INPUTS)).encode()).hexdigest()
 # What the search index depends on.
 INDEX_INPUTS = ("search_index/catalog/*.yml", "search_index/analysis.py", "search_index/builder.py",
+                "search_index/semantic.py", "search_index/synonyms.py",
                 "assistant/textnorm.py", "assistant/pinyin.py")

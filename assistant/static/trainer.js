@@ -4,7 +4,7 @@
   "use strict";
 
   const { $, el } = window.AppCommon;
-  const REASONS = { fallback: "未识别", corrected: "客户纠正", handoff: "转人工前" };
+  const REASONS = { fallback: "未识别", corrected: "客户选了其他意思", handoff: "转人工前", said_wrong: "客户说不对", rephrased: "客户立刻换了说法", abandoned: "刚开始就取消" };
   const TRAIN = { idle: "尚未训练", running: "训练中…", published: "已发布", refused: "已拒绝（准确率下降）", failed: "失败" };
   const auth = window.AppCommon.session("trainer", "trainer1", start);
   let intents = [];
@@ -88,7 +88,11 @@
     try { s = await auth.api("/api/admin/stats?" + params); } catch (e) { notice(e.message); return; }
     const kpis = $("kpis");
     kpis.textContent = "";
-    [["消息数", s.messages], ["未识别率", (s.fallback_rate * 100).toFixed(1) + "%"], ["会话数", s.conversations],
+    const pct = (x) => (x * 100).toFixed(1) + "%";
+    const signs = s.miss_sign_rates || {};
+    [["消息数", s.messages], ["未识别率", pct(s.fallback_rate)], ["答错迹象", pct(s.miss_sign_rate || 0)],
+     ["说“不对”", pct(signs.said_wrong || 0)], ["立刻换说法", pct(signs.rephrased || 0)],
+     ["刚开始就放弃", pct(signs.abandoned || 0)], ["答后转人工", pct(signs.handoff || 0)], ["会话数", s.conversations],
      ["转人工", s.handoffs], ["转人工率", (s.handoff_rate * 100).toFixed(1) + "%"]].forEach(([name, value]) => {
       const k = el("div", "kpi", name);
       k.appendChild(el("b", "", String(value)));
