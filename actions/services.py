@@ -15,7 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import latest_text, settings
-from assistant.nlu.institutions import institutions
+from assistant.nlu.institutions import institutions, mentioned
 from search_index.knowledge import KnowledgeBase, Lookup
 from search_index.semantic import SemanticIndex
 from search_index.service import Hit, SearchService, SearchUnavailable
@@ -143,7 +143,7 @@ class ActionOtherInstitution(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         key = act_of(tracker).get("institution")
-        found = institutions().get(str(key)) if key else None
+        found = institutions().get(str(key)) if key else mentioned(latest_text(tracker))
         if found is None:
             dispatcher.utter_message(
                 text="您问的似乎是其他机构的产品或账户，我行无法查询或办理，请通过该机构的官方渠道咨询。如果是我行的业务，请再具体说一下。",

@@ -181,13 +181,16 @@ class SearchService:
         whose whole name stands in the query ("我想买大额存单") is the best keyword match."""
         content = [i for i, _ in enumerate(q)]
         covered: Dict[int, set] = {}
+        by_word: set = set()  # entries a word of two or more characters matched
         stop_positions = set()
         for word, start, end in jieba.tokenize(q, mode="search"):
             if word in STOP_CHARS_WORDS:
                 stop_positions.update(range(start, end))
                 continue
             hits = set(docs(Term("words", word)))
-            if len(word) == 1:
+            if len(word) > 1:
+                by_word |= hits
+            else:
                 hits |= set(docs(Term("chars", word)))
             for doc in hits:
                 covered.setdefault(doc, set()).update(range(start, end))
@@ -195,7 +198,10 @@ class SearchService:
         total = len(content)
         for doc, positions in covered.items():
             share = len(positions.intersection(content)) / total
-            if share >= 0.999:
+            if doc not in by_word and total > 1:
+                # Only loose characters, maybe of different words ("里财": 哪里 + 理财): at best partial.
+                found.add((doc,), "fuzzy", 0.4 * share, "partial")
+            elif share >= 0.999:
                 names = stored[doc]["payload"].get("names", ())  # type: ignore[union-attr]
                 found.add((doc,), "keyword", 1.0 if any(n in q for n in names) else 0.8)
             elif share >= 0.5:

@@ -14,7 +14,8 @@ and re-routes readings that do not agree:
   complaint without a complaint word, a question read as a bare detail or a yes — is answered as the
   question (or problem) it is.
 
-The swap keeps the model's confidence, so the fallback threshold still applies; the parse result
+The re-routed reading gets the model's confidence in both readings, so the fallback threshold still
+applies to how sure the model is of the topic; the parse result
 carries ``act`` (form, reason, the reading it replaced) for the actions, the logs and the trainers.
 """
 from __future__ import annotations
@@ -102,11 +103,12 @@ def merge_answer_family(intent: Dict[str, Any], ranking: List[Dict[str, Any]]) -
 
 
 def swap_ranking(ranking: List[Dict[str, Any]], old: str, new: str, confidence: float) -> List[Dict[str, Any]]:
-    """The ranking with ``new`` on top at the model's confidence for ``old``, and ``old`` given the
-    confidence ``new`` had (so the fallback's ambiguity check sees a clear first reading)."""
+    """The ranking once ``old`` is ruled out in favour of ``new``: both readings' probability is now
+    ``new``'s (the model was sure of the topic, the words say what the customer wants done with it),
+    and ``old`` drops to the bottom."""
     had = next((float(r.get("confidence") or 0.0) for r in ranking if r.get("name") == new), 0.0)
-    swapped = [{**r, "confidence": had} if r.get("name") == old else r for r in ranking if r.get("name") != new]
-    return sorted([{"name": new, "confidence": confidence}, *swapped], key=lambda r: -float(r["confidence"]))
+    rest = [r for r in ranking if r.get("name") not in (old, new)]
+    return [{"name": new, "confidence": min(1.0, confidence + had)}, *rest, {"name": old, "confidence": 0.0}]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
@@ -154,8 +156,6 @@ class ActGate(GraphComponent):
                 message.set(INTENT, merged, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             return
-        confidence = float(intent.get("confidence") or 0.0)
-        message.set(INTENT, {"name": chosen, "confidence": confidence}, add_to_output=True)
-        ranking = message.get(INTENT_RANKING_KEY)
-        if ranking:
-            message.set(INTENT_RANKING_KEY, swap_ranking(ranking, name, chosen, confidence), add_to_output=True)
+        ranking = swap_ranking(message.get(INTENT_RANKING_KEY) or [], name, chosen, float(intent.get("confidence") or 0.0))
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

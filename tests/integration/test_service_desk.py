@@ -182,18 +182,19 @@ def test_bad_agent_input_is_refused_and_changes_nothing(stack, agent_token):
 def test_signs_of_a_wrong_answer_reach_the_inbox_and_the_stats(stack, trainer_token):
     """Not only fallbacks: "不对" after an answer, an immediate rewording, a task dropped at once."""
     token = stack.token("desk_signs")
-    stack.chat(token, "转账多久到账")
+    # Texts of their own: the inbox keeps one open item per text, whoever sent it first.
+    stack.chat(token, "跨行汇款一般几个小时能到")
     stack.chat(token, "不对，我问的不是这个")
-    stack.chat(token, "信用卡年费怎么收")
-    stack.chat(token, "信用卡的年费是怎么收的呢")
-    stack.chat(token, "给张三转500")
+    stack.chat(token, "白金卡的年费怎么收")
+    stack.chat(token, "白金卡的年费是怎么收的呢")
+    stack.chat(token, "给王芳转三百二")
     stack.chat(token, "算了")
     status, inbox = stack.get("/api/trainer/inbox", token=trainer_token)
     assert status == 200
     reasons = {i["text"]: i["reason"] for i in inbox["items"]}
-    assert reasons.get("转账多久到账") == "said_wrong"
-    assert reasons.get("信用卡年费怎么收") == "rephrased"
-    assert reasons.get("给张三转500") == "abandoned"
+    assert reasons.get("跨行汇款一般几个小时能到") == "said_wrong"
+    assert reasons.get("白金卡的年费怎么收") == "rephrased"
+    assert reasons.get("给王芳转三百二") == "abandoned"
     status, stats = stack.get("/api/admin/stats", token=trainer_token)
     assert status == 200
     assert all(stats["miss_signs"][reason] >= 1 for reason in ("said_wrong", "rephrased", "abandoned"))

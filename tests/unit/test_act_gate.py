@@ -117,12 +117,14 @@ def test_longest_institution_name_wins() -> None:
     assert speech_act.foreign("转到建行卡要手续费吗") is None  # our transfer to another bank: a question for us
 
 
-def test_swap_ranking_puts_the_new_reading_first_with_a_clear_margin() -> None:
-    ranking = [{"name": "transfer_money", "confidence": 0.93}, {"name": "check_balance", "confidence": 0.04},
-               {"name": "ask_question", "confidence": 0.02}]
-    swapped = swap_ranking(ranking, "transfer_money", "ask_question", 0.93)
-    assert swapped == [{"name": "ask_question", "confidence": 0.93}, {"name": "check_balance", "confidence": 0.04},
-                       {"name": "transfer_money", "confidence": 0.02}]
+def test_swap_ranking_gives_the_new_reading_both_readings_confidence() -> None:
+    ranking = [{"name": "transfer_money", "confidence": 0.63}, {"name": "ask_question", "confidence": 0.3},
+               {"name": "check_balance", "confidence": 0.07}]
+    swapped = swap_ranking(ranking, "transfer_money", "ask_question", 0.63)
+    assert swapped == [{"name": "ask_question", "confidence": pytest.approx(0.93)},
+                       {"name": "check_balance", "confidence": 0.07}, {"name": "transfer_money", "confidence": 0.0}]
+    assert swap_ranking([], "transfer_money", "ask_question", 0.5) == [{"name": "ask_question", "confidence": 0.5},
+                                                                      {"name": "transfer_money", "confidence": 0.0}]
 
 
 def _texts(pairs: List[Tuple[str, str]]) -> List[str]:
