@@ -33,6 +33,19 @@ def latest_text(tracker: Tracker) -> str:
     return (tracker.latest_message or {}).get("text") or ""
 
 
+def customer_words(tracker: Tracker) -> str:
+    """What the customer wrote last: the latest message, or — when that was a button's payload such as
+    "/ask_question" picked after a fallback — the message before it."""
+    text = latest_text(tracker)
+    if not text.startswith("/"):
+        return text
+    for event in reversed(tracker.events):
+        said = (event.get("text") or "") if event.get("event") == "user" else ""
+        if said and not said.startswith("/"):
+            return said
+    return ""
+
+
 def latest_intent(tracker: Tracker) -> str:
     return ((tracker.latest_message or {}).get("intent") or {}).get("name") or ""
 

@@ -15,7 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import bank, customer_id, last_entity, latest_text, time_range
+from actions.common import bank, customer_id, customer_words, last_entity, time_range
 from actions.services import HUMAN_BUTTON, knowledge
 from search_index.service import SearchUnavailable
 
@@ -133,7 +133,7 @@ class ActionHelpProblem(Action):
         return "action_help_problem"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        text = latest_text(tracker)
+        text = customer_words(tracker)
         hinted = last_entity(tracker, "topic")
         topic, advice, (page_title, page_link) = topic_of(text, str(hinted["value"]) if hinted else None)
         try:

@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import latest_text, settings
+from actions.common import customer_words, settings
 from assistant.nlu.institutions import institutions, mentioned
 from search_index.knowledge import KnowledgeBase, Lookup
 from search_index.semantic import SemanticIndex
@@ -102,7 +102,7 @@ class ActionFindService(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         try:
-            found = knowledge().lookup(latest_text(tracker), prefer=SERVICE_TYPES)
+            found = knowledge().lookup(customer_words(tracker), prefer=SERVICE_TYPES)
         except SearchUnavailable:
             search_down(dispatcher)
             return []
@@ -127,7 +127,7 @@ class ActionAnswerQuestion(Action):
                                      json_message={"type": "clarify", "task": act["model_intent"]})
             return []
         try:
-            found = knowledge().lookup(latest_text(tracker), prefer=("faq",))
+            found = knowledge().lookup(customer_words(tracker), prefer=("faq",))
         except SearchUnavailable:
             search_down(dispatcher)
             return []
@@ -143,7 +143,7 @@ class ActionOtherInstitution(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         key = act_of(tracker).get("institution")
-        found = institutions().get(str(key)) if key else mentioned(latest_text(tracker))
+        found = institutions().get(str(key)) if key else mentioned(customer_words(tracker))
         if found is None:
             dispatcher.utter_message(
                 text="您问的似乎是其他机构的产品或账户，我行无法查询或办理，请通过该机构的官方渠道咨询。如果是我行的业务，请再具体说一下。",

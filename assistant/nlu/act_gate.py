@@ -20,9 +20,9 @@ carries ``act`` (form, reason, the reading it replaced) for the actions, the log
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, List, Text, Tuple
 
-from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
@@ -30,6 +30,7 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
 from assistant.nlu import speech_act
+from assistant.nlu.components import PerMessageComponent
 
 ACT = "act"
 TASK_INTENTS = frozenset({"transfer_money", "repay_credit_card", "report_card_loss", "record_expense", "record_income"})
@@ -112,7 +113,7 @@ def swap_ranking(ranking: List[Dict[str, Any]], old: str, new: str, confidence: 
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
-class ActGate(GraphComponent):
+class ActGate(PerMessageComponent):
     """Re-routes readings the message's form and words do not support (see the module docstring)."""
 
     @staticmethod
@@ -134,16 +135,7 @@ class ActGate(GraphComponent):
                execution_context: ExecutionContext) -> "ActGate":
         return cls(config)
 
-    @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
-        return ["zh"]
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._process(message)
-        return messages
-
-    def _process(self, message: Message) -> None:
+    def process_message(self, message: Message) -> None:
         intent = dict(message.get(INTENT) or {})
         name, text = intent.get("name"), message.get(TEXT)
         if not name or not isinstance(text, str):

@@ -59,8 +59,24 @@ def normalize_for_nlu(text: str) -> str:
     return correct(normalize_same_length(text))[0]
 
 
+class PerMessageComponent(GraphComponent):
+    """A Chinese-only component that looks at each message on its own (``process_message``)."""
+
+    @staticmethod
+    def supported_languages() -> Optional[List[Text]]:
+        return ["zh"]
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self.process_message(message)
+        return messages
+
+    def process_message(self, message: Message) -> None:
+        raise NotImplementedError
+
+
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
-class ChineseTextNormalizer(GraphComponent):
+class ChineseTextNormalizer(PerMessageComponent):
     """Normalizes the text before tokenizing; keeps the original for the parse result."""
 
     @classmethod
@@ -68,11 +84,7 @@ class ChineseTextNormalizer(GraphComponent):
                execution_context: ExecutionContext) -> "ChineseTextNormalizer":
         return cls()
 
-    @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
-        return ["zh"]
-
-    def _normalize(self, message: Message) -> None:
+    def process_message(self, message: Message) -> None:
         text = message.get(TEXT)
         if not isinstance(text, str) or not text:
             return
@@ -82,13 +94,8 @@ class ChineseTextNormalizer(GraphComponent):
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         for example in training_data.training_examples:
-            self._normalize(example)
+            self.process_message(example)
         return training_data
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._normalize(message)
-        return messages
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=True)
@@ -190,7 +197,7 @@ def _split_at(start: int, end: int, boundaries: Set[int]) -> List[Tuple[int, int
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)
-class BankingEntityExtractor(GraphComponent):
+class BankingEntityExtractor(PerMessageComponent):
     """Entities with normalized values, decided with the predicted intent in view.
 
     Rule-found amount, account, time, category, product and payee entities; DIET's
@@ -202,16 +209,7 @@ class BankingEntityExtractor(GraphComponent):
                execution_context: ExecutionContext) -> "BankingEntityExtractor":
         return cls()
 
-    @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
-        return ["zh"]
-
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._process(message)
-        return messages
-
-    def _process(self, message: Message) -> None:
+    def process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get("name")
         learned = [rules.Entity(e["start"], e["end"], e["entity"], text[e["start"]:e["end"]], e.get("extractor", "DIET"))
@@ -252,7 +250,7 @@ def vocabulary_coverage(tokens: List[Token], entity_spans: List[Tuple[int, int]]
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
-class VocabularyCoverageGuard(GraphComponent):
+class VocabularyCoverageGuard(PerMessageComponent):
     """Keeps DIET from guessing confidently on words it never saw ("咕噜咕噜嘎嘎" → 0.9 affirm).
 
     A softmax always sums to one, so a message of unknown words still gets a confident intent.
@@ -273,10 +271,6 @@ class VocabularyCoverageGuard(GraphComponent):
         self._resource = resource
         self._known: Set[str] = set(known or ())
         self._known_chars: Set[str] = {ch for word in self._known for ch in word}
-
-    @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
-        return ["zh"]
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -299,12 +293,7 @@ class VocabularyCoverageGuard(GraphComponent):
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
-    def process(self, messages: List[Message]) -> List[Message]:
-        for message in messages:
-            self._process(message)
-        return messages
-
-    def _process(self, message: Message) -> None:
+    def process_message(self, message: Message) -> None:
         if not self._known:
             return
         spans = [(e["start"], e["end"]) for e in message.get(ENTITIES) or []]

@@ -69,8 +69,9 @@ _BILL_WORDS = re.compile(r"账单|欠款|应还|出账")
 _COMPLAINT = re.compile(r"投诉|举报|差评|垃圾|破|太差|很差|真差|态度|烦|不懂|没用|笨|气坏|气人|气死|生气|恼火|火大|不满|失望|无语|坑人|坑我|骗人|忽悠|欺负|恶心"
                         r"|离谱|过分|忍不了|受不了|什么玩意|破银行|破app|破系统|说法|赔偿|白跑|曝光|监管|媒体|难用|太慢|慢死|等了")
 _PERSON = re.compile(r"人工|客服|真人|人类|工作人员|转接|找人|有人吗|活人|柜员|经理|专员|坐席")
-_HELP = re.compile(r"你(?!们|好)|助手|本领|哪些业务|支持哪些|能办什么|能办哪些|教我|干什么的|能做什么|能干什么|能干嘛|会什么|会做什么|什么功能|哪些功能|啥功能|功能介绍|帮助|怎么用你|你能|你会|你可以|你都|使用说明|help|菜单"
+_HELP = re.compile(r"你(?!们|好)|助手|本领|哪些业务|支持哪些|能办什么|能办哪些|帮我办什么|能帮我办|教我|干什么的|能做什么|能干什么|能干嘛|会什么|会做什么|什么功能|哪些功能|啥功能|功能介绍|帮助|怎么用你|你能|你会|你可以|你都|使用说明|help|菜单"
                    r"|能帮我什么|可以帮我做什么|怎么用")
+_BOT = re.compile(r"机器|真人|真的人|人工智能|AI|ai|智能|程序|自动|你是|你到底|是不是人|人吗|活人|客服吗|你叫什么|bot")
 # Questions that ask for information, not the way to a page ("怎么交电费", "在哪买理财" are find_service).
 _INFO_QUESTION = re.compile(r"为什么|为啥|为何|是什么|什么意思|什么时候|什么条件|什么区别|多久|多长时间|多少|几天|几个|几点|能否|可否"
                             r"|是否|能不能|可不可以|会不会|是不是|要不要|需不需要|区别|意思|规定|规则|条件|要求")
@@ -208,6 +209,8 @@ def unsupported(intent: str, text: str) -> Optional[str]:
         return "no complaint word"
     if intent == "human_agent" and not _PERSON.search(text):
         return "does not ask for a person"
+    if intent == "bot_challenge" and not _BOT.search(text):
+        return "does not ask who or what the assistant is"
     if intent == "help" and not _HELP.search(text):
         return "asks about a banking topic, not the assistant"
     if intent in ("inform", "cancel", "affirm", "deny") and _STRONG_QUESTION.search(text):

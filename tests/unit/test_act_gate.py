@@ -85,6 +85,7 @@ def test_supported_conversational_readings_pass_untouched() -> None:
     assert route("我要投诉你们", "complaint")[0] == "complaint"
     assert route("转人工", "human_agent")[0] == "human_agent"
     assert route("你能做什么", "help")[0] == "help"
+    assert route("你是机器人吗", "bot_challenge")[0] == "bot_challenge"
     assert route("社保在哪查", "find_service")[0] == "find_service"
 
 
@@ -107,6 +108,7 @@ def test_supported_conversational_readings_pass_untouched() -> None:
     ("临时额度到期了怎么办", "query_credit_limit", "ask_question"),
     ("余额不够的时候还能扣款吗", "check_balance", "ask_question"),
     ("一堆零钱换整钱可以吗", "ask_question", "ask_question"),          # 零钱 alone is not 微信零钱
+    ("那个东西怎么弄", "bot_challenge", "ask_question"),               # nothing about who the bot is
 ])
 def test_readings_the_words_do_not_support_are_answered(text: str, model_intent: str, expected: str) -> None:
     assert route(text, model_intent)[0] == expected

@@ -43,3 +43,15 @@ def test_handoff_reason_transcript_and_detected_intents():
     assert handoff_reason(tracker(user("转人工", "human_agent"))) == "requested"
     assert [line.sender for line in transcript_of(t)] == ["customer", "bot", "customer", "customer"]
     assert detected_intents(t) == ["查询余额", "未识别（最接近：查询余额 0.30）", "投诉"]
+
+
+def test_a_reading_picked_from_the_fallback_is_answered_from_the_customers_own_words() -> None:
+    from rasa_sdk import Tracker
+
+    from actions.common import customer_words
+
+    events = [{"event": "user", "text": "信用卡怎么激活"}, {"event": "bot", "text": "您是想…"},
+              {"event": "user", "text": "/ask_question"}]
+    tracker = Tracker("c1", {}, {"text": "/ask_question"}, events, False, None, None, "action_listen")
+    assert customer_words(tracker) == "信用卡怎么激活"
+    assert customer_words(Tracker("c1", {}, {"text": "转账多久到账"}, [], False, None, None, "action_listen")) == "转账多久到账"

