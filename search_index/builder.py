@@ -100,15 +100,17 @@ def entry_document(entry: Entry) -> Dict[str, object]:
     }
 
 
-def build_index(entries: List[Entry], root: Path) -> Path:
-    """Write a complete new generation under ``root`` and make it live; returns its path."""
+def build_index(entries: List[Entry], root: Path, with_vectors: bool = True) -> Path:
+    """Write a complete new generation under ``root`` and make it live; returns its path.
+    ``with_vectors=False`` leaves out the sentence vectors (a lexical-only index, for benchmarks)."""
     generation = new_generation_dir(root)
     ix = whoosh_index.create_in(str(generation), make_schema())
     writer = ix.writer(limitmb=256)
     for entry in entries:
         writer.add_document(**entry_document(entry))
     writer.commit()
-    write_vectors(entries, generation)  # in the same generation: terms and vectors swap in together
+    if with_vectors:
+        write_vectors(entries, generation)  # in the same generation: terms and vectors swap in together
     publish(root, generation)
     return generation
 

@@ -79,6 +79,8 @@ def decide(intent: str, text: str, entities: List[Dict[str, Any]], config: Dict[
             return intent, act
         if task.kind == speech_act.BILL:
             return "query_credit_card_bill", act
+        if task.kind == speech_act.SERVICE:
+            return "find_service", act
         return (config["problem_intent"] if task.kind == speech_act.PROBLEM else config["question_intent"]), act
     if intent in READ_INTENTS:
         mismatch = speech_act.read_mismatch(intent, text)

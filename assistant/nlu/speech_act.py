@@ -16,6 +16,7 @@ from assistant.nlu import institutions
 
 REQUEST, QUESTION, PROBLEM = "request", "question", "problem"
 BILL = "bill"  # a repayment reading that only asks what the bill is ("我这期要还多少")
+SERVICE = "service"  # a bookkeeping reading that asks to pay something now ("帮我交下话费")
 
 # How, whether, why, how long, how much, what does it mean, what are the rules.
 _QUESTION = re.compile(
@@ -58,6 +59,10 @@ _OTHER_BALANCE = re.compile(
 _NON_CARD_LIMIT = re.compile(r"大额存单|存单|贷款|转账|取现额|取款|购汇|换汇|二类户|三类户|电子账户|理财|基金|养老金|快捷支付|支付|提现|非柜面|网银|手机银行|etc|ETC")
 _TRANSFER_VERB = re.compile(r"转|汇|打钱|打给|打款|付给")
 _ARRIVAL = re.compile(r"到了吗|到账了吗|到没到|收到了吗|到没|成功了吗|成功没|进度|状态|到哪了|到账没")
+_PAY_NOW = re.compile(r"(帮我|给我|替我|我要|我想)(交|缴|充|付|买)|(交|缴|充|付)(一下|下)(?!了)|(交|缴|充)个")
+_INCOME = re.compile(r"收入|收益|工资|薪|发了|收到|收了|到账|到了|进账|赚|挣|奖|年终|报销|红包|利息|分红|提成|兼职|外快|稿费|退款|租金|卖")
+# Nouns that make a message about fees or interest a question, but only stand for the topic in a record.
+_TOPIC_NOUNS = re.compile(r"利息|利率|手续费|费用|收费|费率")
 _REPAY_DETAIL = re.compile(r"这期|本期|上期|全额|全部|最低|账单|还清|还了|还上|还掉|还款")
 _REPAY_VERB = re.compile(r"还(款|钱|了|清|上|掉|卡|信用卡|一下|下|全额|最低|这期|本期|上期|账单|[0-9零一二两三四五六七八九十百千万])")
 _HOW_MUCH_OWED = re.compile(r"(要|得|该|应)?还多少|欠(了)?多少|应还|账单(是)?多少|多少账单")
@@ -161,9 +166,13 @@ def task_act(intent: str, text: str, entities: Sequence[Dict[str, Any]]) -> Act:
             return Act(QUESTION, "no repayment verb", unclear=True)
         return Act(REQUEST, "repayment verb, no question word")
     if intent in ("record_expense", "record_income"):
-        form = reads_as(text)
+        form = reads_as(_TOPIC_NOUNS.sub("", text))  # "利息到账三十" records interest; it asks nothing
         if form.kind != REQUEST:
             return form
+        if _PAY_NOW.search(text):  # "帮我交下话费 交100": a payment to make, not a record of one
+            return Act(SERVICE, "asks to pay now, not to record a payment")
+        if intent == "record_income" and not _INCOME.search(text):
+            return Act(QUESTION, "no income word to record", unclear=True)
         if not _details(entities, "amount"):
             return Act(QUESTION, "nothing to record without an amount", unclear=True)
         return form

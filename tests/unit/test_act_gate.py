@@ -56,6 +56,10 @@ def route(text: str, model_intent: str) -> Tuple[str, dict]:
     ("卡被偷了快帮我冻结", "report_card_loss", "report_card_loss"),
     ("挂失", "report_card_loss", "report_card_loss"),
     ("今天午饭花了35", "record_expense", "record_expense"),
+    ("今天发工资8000", "record_income", "record_income"),
+    ("帮我交下手机话费 交100", "record_income", "find_service"),    # a payment to make, not a record
+    ("帮我充100话费", "record_expense", "find_service"),
+    ("昨天交了100话费", "record_expense", "record_expense"),
     ("我还有多少钱", "check_balance", "check_balance"),
     ("信用卡额度多少", "query_credit_limit", "query_credit_limit"),
     ("信用卡还款用支付宝可以吗", "ask_question", "ask_question"),
