@@ -62,9 +62,11 @@ def choice_button(hit: Hit) -> Dict[str, str]:
 
 
 def act_of(tracker: Tracker) -> Dict[str, Any]:
-    """What the NLU's ActGate said of the latest message (form, reason, the model's own reading)."""
-    act = (tracker.latest_message or {}).get("act")
-    return act if isinstance(act, dict) else {}
+    """What the NLU's ActGate said of the latest message (form, reason, the model's own reading);
+    nothing for a button's payload ("/ask_question"), whose intent the customer chose."""
+    latest = tracker.latest_message or {}
+    act = latest.get("act")
+    return act if isinstance(act, dict) and not str(latest.get("text") or "").startswith("/") else {}
 
 
 def reply_with_lookup(dispatcher: CollectingDispatcher, found: Lookup, extra_buttons: Optional[List[Dict[str, str]]] = None,

@@ -43,10 +43,6 @@ status=0
 "$PY" -m pytest "$@" || status=$?
 if [ -f test-output/realistic/realistic_report.json ]; then
   echo "==> realistic evaluation (make eval-realistic, run inside pytest on the shared stack)"
-  "$PY" -c 'import json; r = json.load(open("test-output/realistic/realistic_report.json"));
-c = r["calibration"]
-print(f"   acceptable {r["acceptable_rate"]:.3f} ({r["acceptable"]}/{r["messages"]} unseen messages), "
-      f"harmful starts {len(r["harmful_starts"])}, fallbacks {r["fallbacks"]}, handovers {r["handoffs"]}, "
-      f"ECE {c["ece"]:.3f}; details in test-output/realistic/")'
+  echo "   $("$PY" -m assistant.evaluation.realistic_eval --summary test-output/realistic/realistic_report.json)"
 fi
 exit "$status"

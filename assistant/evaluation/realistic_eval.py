@@ -120,6 +120,18 @@ def print_report(report: Dict[str, Any]) -> None:
                   f"got {r['intent']} {r['confidence']:.2f}{' +handoff' if r['handoff'] else ''}")
 
 
+def summary_line(report: Dict[str, Any]) -> str:
+    """The figures of a saved report in one line (``make test`` prints it after pytest)."""
+    line = (f"acceptable {report['acceptable_rate']:.3f} ({report['acceptable']}/{report['messages']} unseen messages), "
+            f"harmful starts {len(report['harmful_starts'])}, fallbacks {report['fallbacks']}, "
+            f"handovers {report['handoffs']}, ECE {report['calibration']['ece']:.3f}")
+    fresh = report.get("fresh")
+    if fresh:
+        line += (f"; fresh set {fresh['acceptable_rate']:.3f} ({fresh['acceptable']}/{fresh['messages']}), "
+                 f"ECE {fresh['calibration']['ece']:.3f}")
+    return line
+
+
 def passed(report: Dict[str, Any]) -> bool:
     return report["acceptable_rate"] >= MIN_ACCEPTABLE and not report["harmful_starts"]
 
@@ -267,7 +279,11 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--rasa", help="its Rasa server (with --gateway)")
     parser.add_argument("--customer", default="demo2", help="the customer whose fresh conversations are used")
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "test-output" / "realistic")
+    parser.add_argument("--summary", type=Path, help="print the figures of a saved report and stop")
     args = parser.parse_args(argv)
+    if args.summary:
+        print(summary_line(json.loads(args.summary.read_text(encoding="utf-8"))))
+        return 0
     import os
 
     token = os.environ.get("RASA_AUTH_TOKEN")
