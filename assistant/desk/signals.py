@@ -11,9 +11,10 @@ import re
 from datetime import timedelta
 from typing import Optional
 
+from assistant.nlu.speech_act import TASK_INTENTS
+
 CORRECTION = re.compile(r"^\s*(不对(?!称)|不是的?[，,。!！ ]|不是这个|不是这样|错了|搞错了|理解错了|你理解错|答非所问|我不是(要|想|问|说)|我没(说|要|让)"
                         r"|我问的(是|不是)|我说的(是|不是)|没听懂|听不懂|文不对题|不是我要的)")
-TASK_INTENTS = frozenset({"transfer_money", "repay_credit_card", "report_card_loss", "record_expense", "record_income"})
 DROP_INTENTS = frozenset({"cancel", "deny"})
 REPHRASE_WITHIN = timedelta(minutes=2)
 MIN_SIMILARITY = 0.4

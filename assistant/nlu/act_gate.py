@@ -33,7 +33,7 @@ from assistant.nlu import speech_act
 from assistant.nlu.components import PerMessageComponent
 
 ACT = "act"
-TASK_INTENTS = frozenset({"transfer_money", "repay_credit_card", "report_card_loss", "record_expense", "record_income"})
+TASK_INTENTS = speech_act.TASK_INTENTS
 READ_INTENTS = frozenset({"check_balance", "query_credit_limit", "query_credit_card_bill", "query_transactions",
                           "spending_summary"})
 # Conversational readings that stand when the words are a plain statement, supported or not.

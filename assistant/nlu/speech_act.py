@@ -15,6 +15,8 @@ from typing import Any, Dict, Optional, Sequence
 from assistant.nlu import institutions
 
 REQUEST, QUESTION, PROBLEM = "request", "question", "problem"
+# The readings that move money, freeze a card or write a book record: they need a request to act.
+TASK_INTENTS = frozenset({"transfer_money", "repay_credit_card", "report_card_loss", "record_expense", "record_income"})
 BILL = "bill"  # a repayment reading that only asks what the bill is ("我这期要还多少")
 SERVICE = "service"  # a bookkeeping reading that asks to pay something now ("帮我交下话费")
 
