@@ -9,6 +9,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_from_entity, amount_cents, bank, customer_id, entities, last_entity, latest_text
+from actions.summaries import summary_data
 from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
 from assistant.bank.types import AccountView, BankError, CreditBill
 from assistant.money import format_cny
@@ -184,7 +185,8 @@ class ActionAskRepayConfirmed(Action):
                                          f"扣款账户：{q.from_account.label}", f"手续费：{format_cny(q.fee_cents)}"],
                                  "金额较大" if q.needs_code else None)
         dispatcher.utter_message(text=text, buttons=CONFIRM_BUTTONS,
-                                 json_message={**q.to_json(), "type": "repay_summary"})
+                                 json_message={**q.to_json(), "type": "repay_summary",
+                                               **summary_data("repay", tracker.get_slot("repay_key"))})
         return []
 
 
@@ -268,7 +270,9 @@ class ActionAskLossConfirmed(Action):
         label = card.label if card else f"尾号{tracker.get_slot('loss_card')}"
         dispatcher.utter_message(
             text=f"将立即冻结{label}，冻结后该卡无法消费、取现和转账。确认挂失请回复“确认”（需要短信验证），放弃请回复“取消”。",
-            buttons=CONFIRM_BUTTONS)
+            buttons=CONFIRM_BUTTONS,
+            json_message={"type": "loss_summary", "card": card.to_json() if card else None,
+                          **summary_data("loss", tracker.get_slot("loss_key"))})
         return []
 
 

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.cancel import forget_task
 from actions.common import customer_id, latest_intent, latest_text, settings
+from actions.outcomes import latest_outcome_reply
 from actions.services import link_button, search
 from assistant.db.engine import session_scope
 from assistant.desk.handoffs import Line, queue_position, start_handoff
@@ -46,6 +47,8 @@ class ActionStagedFallback(Action):
         return "action_staged_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if latest_outcome_reply(dispatcher, tracker):
+            return []
         if consecutive_misses(tracker) >= 2:
             return [FollowupAction(HANDOFF_ACTION)]
         readings = best_readings((tracker.latest_message or {}).get("intent_ranking") or [])

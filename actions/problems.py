@@ -16,6 +16,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import bank, customer_id, customer_words, last_entity, time_range
+from actions.outcomes import latest_outcome_reply
 from actions.services import HUMAN_BUTTON, knowledge
 from search_index.service import SearchUnavailable
 
@@ -133,6 +134,8 @@ class ActionHelpProblem(Action):
         return "action_help_problem"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if latest_outcome_reply(dispatcher, tracker):
+            return []
         text = customer_words(tracker)
         hinted = last_entity(tracker, "topic")
         topic, advice, (page_title, page_link) = topic_of(text, str(hinted["value"]) if hinted else None)

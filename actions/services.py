@@ -15,6 +15,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import customer_words, settings
+from actions.outcomes import latest_outcome_reply
 from assistant.nlu.institutions import institutions, mentioned
 from search_index.knowledge import KnowledgeBase, Lookup
 from search_index.semantic import SemanticIndex
@@ -119,6 +120,8 @@ class ActionAnswerQuestion(Action):
         return "action_answer_question"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+        if latest_outcome_reply(dispatcher, tracker):
+            return []
         act = act_of(tracker)
         offer = TASK_OFFERS.get(str(act.get("model_intent") or ""))
         task_button = {"title": offer["button"], "payload": f"/{act['model_intent']}"} if offer else None

@@ -5,6 +5,11 @@ names its details. The base class runs the whole turn itself, so that at every s
 
 * corrections ("不对，是六百", "换成李四") update the details, drop the confirmation and
   start a new request (new idempotency key, so an old SMS code cannot approve new details);
+* every summary carries its key (``summary_key``); a 确认 confirms that key only: when the client
+  says it saw another summary, or says nothing after the details changed, the current summary is
+  shown again instead of executing (two clients of one customer never cross details);
+* a key that already executed answers with the stored outcome before any re-quote (a retried
+  confirmation after a lost reply must not read "余额不足" for money that did move);
 * a message that is not about the form (a question in between, "算了") extracts nothing,
   so Rasa rejects the form and the rules answer or cancel, then the form resumes;
 * the form ends with ``requested_slot = None`` either completed or with ``<prefix>_abort``
@@ -12,7 +17,6 @@ names its details. The base class runs the whole turn itself, so that at every s
 """
 from __future__ import annotations
 
-import uuid
 from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
@@ -22,6 +26,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.common import bank, customer_id, latest_intent, latest_text, six_digits
+from actions.outcomes import outcome_text
+from actions.summaries import new_key, summaries_shown, summary_key_said
 from assistant.bank.types import BankError
 
 # Intents whose entities may change the details of an open form.
@@ -99,7 +105,12 @@ class TaskFormValidation(FormValidationAction):
         slots = {s: (None if activating else tracker.get_slot(s)) for s in self.all_slots()}
         updates: Dict[str, Any] = {s: None for s in slots} if activating else {}
         if activating:
-            updates[self.slot("key")] = uuid.uuid4().hex
+            updates[self.slot("key")] = new_key()
+        elif slots.get(self.slot("key")):
+            done = self.outcome_text(slots[self.slot("key")], tracker)
+            if done is not None:  # a retry of a request that already went through: say so, move nothing
+                dispatcher.utter_message(text=done)
+                return [SlotSet(self.slot("abort"), "done"), SlotSet("requested_slot", None)]
         intent = latest_intent(tracker)
         requested = None if activating else tracker.get_slot("requested_slot")
 
@@ -116,7 +127,7 @@ class TaskFormValidation(FormValidationAction):
             if changed and not activating:
                 # New details: the old summary, confirmation and code no longer apply.
                 updates.update({self.slot("confirmed"): None, self.slot("code"): None,
-                                self.slot("needs_code"): None, self.slot("key"): uuid.uuid4().hex})
+                                self.slot("needs_code"): None, self.slot("key"): new_key()})
         slots.update(updates)
         for k, v in self.defaults(tracker, slots).items():
             if slots.get(k) is None and v is not None:
@@ -134,6 +145,9 @@ class TaskFormValidation(FormValidationAction):
     def _confirm_step(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
                       intent: str) -> Dict[str, Any]:
         if intent == "affirm":
+            if not self.confirms_current(tracker, slots[self.slot("key")]):
+                dispatcher.utter_message(text="办理信息已有变动，为保障资金安全，请核对下面的最新信息后再确认。")
+                return {self.slot("confirmed"): None}  # the form asks again: the current summary is shown
             try:
                 needs_code = self.needs_code(tracker, slots)
             except BankError as err:
@@ -144,6 +158,19 @@ class TaskFormValidation(FormValidationAction):
             dispatcher.utter_message(text="好的。请告诉我需要修改的内容，比如“改成六百”；不办了请说“取消”。")
             return {self.slot("confirmed"): None}
         return {}
+
+    def confirms_current(self, tracker: Tracker, key: str) -> bool:
+        """A 确认 applies to the current details only if the customer saw them: the client names the
+        summary it showed, or — saying nothing — only summaries of these very details were shown."""
+        said = summary_key_said(tracker)
+        if said is not None:
+            return said == key
+        shown = summaries_shown(tracker, self.prefix)
+        return bool(shown) and set(shown) == {key}
+
+    def outcome_text(self, key: str, tracker: Tracker) -> Optional[str]:
+        """What already happened to the request with this key (None when nothing did)."""
+        return outcome_text(customer_id(tracker), key)
 
     def _code_step(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any]) -> Dict[str, Any]:
         entered = six_digits(latest_text(tracker))
@@ -193,6 +220,7 @@ class AskCode(Action, ABC):
 
 ABORT_MESSAGES = {
     "code_locked": "验证码错误次数过多，为保障资金安全，本次业务已取消，资金未发生变动。",
+    # "done": the form already told the customer the stored outcome of an executed request.
 }
 
 
@@ -218,6 +246,10 @@ class SubmitTask(Action, ABC):
             if abort in ABORT_MESSAGES:
                 dispatcher.utter_message(text=ABORT_MESSAGES[abort])
         elif tracker.get_slot(f"{self.prefix}_confirmed"):
+            done = outcome_text(customer_id(tracker), tracker.get_slot(f"{self.prefix}_key"))
+            if done is not None:  # executed on an earlier try: the ledger's answer, no re-quote
+                dispatcher.utter_message(text=done)
+                return [SlotSet(s, None) for s in self.slot_names()]
             try:
                 self.execute(dispatcher, tracker)
             except BankError as err:

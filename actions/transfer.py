@@ -19,6 +19,7 @@ from actions.common import (
     last_entity,
     latest_text,
 )
+from actions.summaries import summary_data
 from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
 from assistant.bank.types import BankError, TransferQuote
 from assistant.money import format_cny
@@ -155,7 +156,8 @@ class ActionAskTransferConfirmed(Action):
         except BankError as err:
             dispatcher.utter_message(text=f"抱歉，{err.message}。请修改后再确认，或说“取消”。")
             return []
-        dispatcher.utter_message(text=summary_text(q), buttons=CONFIRM_BUTTONS, json_message=q.to_json())
+        dispatcher.utter_message(text=summary_text(q), buttons=CONFIRM_BUTTONS,
+                                 json_message={**q.to_json(), **summary_data("transfer", tracker.get_slot("transfer_key"))})
         return []
 
 

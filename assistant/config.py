@@ -5,10 +5,12 @@ settings here so that the README's table of variables is the whole truth.
 """
 from __future__ import annotations
 
+import json
 import os
-from dataclasses import dataclass, field
+import secrets
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping, Optional
+from typing import Dict, Mapping, Optional
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -42,7 +44,12 @@ class Settings:
     port: int = 8000
     rasa_port: int = 5005
     actions_port: int = 5055
+    # Secrets of the internal hops (gateway → Rasa API / channel, Rasa → action server). The launcher
+    # generates fresh ones at every start when they are not configured; they travel in the children's
+    # environment only (never on a command line, never in a file or a log).
     rasa_auth_token: Optional[str] = None
+    channel_secret: Optional[str] = None
+    action_secret: Optional[str] = None
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data")
     database_url: str = ""
     search_index_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "search_index")
@@ -80,6 +87,8 @@ class Settings:
             rasa_port=_int(env, "RASA_PORT", 5005),
             actions_port=_int(env, "ACTIONS_PORT", 5055),
             rasa_auth_token=env.get("RASA_AUTH_TOKEN") or None,
+            channel_secret=env.get("ASSISTANT_CHANNEL_SECRET") or None,
+            action_secret=env.get("ACTION_SERVER_SECRET") or None,
             data_dir=data_dir,
             database_url=database_url,
             search_index_dir=Path(env.get("SEARCH_INDEX_DIR") or data_dir / "search_index").resolve(),
@@ -87,6 +96,57 @@ class Settings:
             redis_url=env.get("REDIS_URL") or None,
             training_dir=Path(env.get("TRAINING_DIR") or REPO_ROOT).resolve(),
         )
+
+    def with_internal_secrets(self) -> "Settings":
+        """These settings with a fresh random secret for every internal hop that has none configured."""
+        return replace(self, rasa_auth_token=self.rasa_auth_token or secrets.token_urlsafe(32),
+                       channel_secret=self.channel_secret or secrets.token_urlsafe(32),
+                       action_secret=self.action_secret or secrets.token_urlsafe(32))
+
+    @property
+    def secrets_file(self) -> Path:
+        """Where a running stack leaves its generated secrets for the owner's CLI (`make train`)."""
+        return self.data_dir / "run" / "internal-secrets.json"
+
+    def save_internal_secrets(self) -> None:
+        """Write the secrets readable by this user only (0600), for CLI tools that talk to Rasa."""
+        self.secrets_file.parent.mkdir(parents=True, exist_ok=True)
+        self.secrets_file.unlink(missing_ok=True)
+        fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(self.internal_secrets_env(), out)
+
+    def with_stack_secrets(self) -> "Settings":
+        """These settings plus the running stack's generated secrets, for those not configured."""
+        try:
+            saved = json.loads(self.secrets_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return self
+        return replace(self, rasa_auth_token=self.rasa_auth_token or saved.get("RASA_AUTH_TOKEN"),
+                       channel_secret=self.channel_secret or saved.get("ASSISTANT_CHANNEL_SECRET"),
+                       action_secret=self.action_secret or saved.get("ACTION_SERVER_SECRET"))
+
+    def internal_secrets_env(self) -> Dict[str, str]:
+        """The environment variables that hand the internal secrets to the stack's processes."""
+        pairs = {"RASA_AUTH_TOKEN": self.rasa_auth_token, "ASSISTANT_CHANNEL_SECRET": self.channel_secret,
+                 "ACTION_SERVER_SECRET": self.action_secret}
+        return {k: v for k, v in pairs.items() if v}
+
+    def check_bind(self) -> None:
+        """Dev mode (a public JWT secret, tokens of any role from /api/dev/token) listens on loopback only."""
+        import ipaddress  # local: this method is the only user
+
+        if not self.is_dev:
+            return
+        host = self.host.strip().strip("[]").lower()
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ConfigError(
+                f"ASSISTANT_ENV=dev must listen on a loopback address (127.0.0.1, ::1 or localhost), "
+                f"not ASSISTANT_HOST={self.host!r}: dev mode hands out tokens of every role.")
 
     def effective_jwt_secret(self) -> str:
         """The secret tokens are signed with; refuses the dev secret outside dev."""

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from assistant.db.engine import session_scope
 from assistant.db.models import SearchClick
+from assistant.masking import mask_sensitive
 
 CACHE_SECONDS = 5.0
 CLICKS_FOR_FULL_PREFERENCE = 3  # after three opens an entry is "one of mine"
@@ -27,7 +28,7 @@ class ClickStats:
 
     def record(self, customer_id: Optional[str], entry_id: str, query: str) -> None:
         with session_scope(self.url, write=True) as s:
-            s.add(SearchClick(customer_id=customer_id, entry_id=entry_id, query=query[:100]))
+            s.add(SearchClick(customer_id=customer_id, entry_id=entry_id, query=mask_sensitive(query)[:100]))
         with self._lock:  # the customer sees the effect of their own click at once
             self._cache.pop(None, None)
             self._cache.pop(customer_id, None)

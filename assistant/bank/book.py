@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from assistant.bank.types import BankError, BookEntry
 from assistant.db.models import AuditLog, BookRecord
+from assistant.masking import mask_sensitive
 
 MAX_BOOK_AMOUNT_CENTS = 10_000_000_00  # ¥10 million: larger is a mishearing, not a lunch
 
@@ -29,7 +30,7 @@ def add(session: Session, customer_id: str, direction: str, amount_cents: int, c
         raise BankError("invalid_direction", "只能记录支出或收入")
     _check(amount_cents)
     row = BookRecord(customer_id=customer_id, direction=direction, amount_cents=amount_cents, category=category,
-                     occurred_on=occurred_on, note=note[:128])
+                     occurred_on=occurred_on, note=mask_sensitive(note)[:128])
     session.add(row)
     session.flush()
     session.add(AuditLog(actor=customer_id, action="book.added", detail=f"record={row.id} amount={amount_cents}"))

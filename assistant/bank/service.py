@@ -12,7 +12,7 @@ from typing import Dict, List, Optional, Protocol
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from assistant.bank import book, cards, history, ledger, verification
+from assistant.bank import book, cards, history, ledger, outcomes, verification
 from assistant.bank.types import AccountView, BankError, BookEntry, CodeCheck, CreditBill, PayeeView, Receipt, TransferQuote
 from assistant.bank.payees import find_payee, payees_of
 from assistant.db.engine import session_scope
@@ -38,8 +38,10 @@ class CoreBanking(Protocol):
 class BankService:
     """CoreBanking on the local SQL ledger (SQLite by default, PostgreSQL by DATABASE_URL)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, outbox_key: Optional[bytes] = None) -> None:
+        """``outbox_key``: encrypts codes for the dev outbox; by default derived in dev, None in prod."""
         self.url = database_url
+        self.outbox_key = outbox_key if outbox_key is not None else verification.dev_outbox_key()
 
     # ------------------------------------------------------------------ accounts and payees
     def accounts(self, customer_id: str) -> List[AccountView]:
@@ -85,7 +87,7 @@ class BankService:
 
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
         with session_scope(self.url, write=True) as s:
-            verification.issue_code(s, customer_id, purpose, what)
+            verification.issue_code(s, customer_id, purpose, what, outbox_key=self.outbox_key)
 
     def has_pending_code(self, customer_id: str, purpose: str) -> bool:
         with session_scope(self.url) as s:
@@ -110,11 +112,15 @@ class BankService:
             return done
 
     def outbox(self, customer_id: str, limit: int = 20) -> List[Dict[str, object]]:
+        """The SMS codes "sent" (dev): decrypted here, never stored in clear; code None when unreadable."""
         with session_scope(self.url) as s:
-            return [{"id": c.id, "code": c.code, "message": c.message, "purpose": c.purpose,
+            rows = verification.outbox(s, customer_id, limit)
+            sent = [(c, verification.unseal_code(self.outbox_key, c)) for c in rows]
+            return [{"id": c.id, "code": code, "purpose": c.purpose,
+                     "message": c.message.replace(verification.CODE_MASK, code, 1) if code else c.message,
                      "sent_at": c.created_at.isoformat(timespec="seconds"),
                      "expires_at": c.expires_at.isoformat(timespec="seconds")}
-                    for c in verification.outbox(s, customer_id, limit)]
+                    for c, code in sent]
 
     # ------------------------------------------------------------------ cards
     def credit_bill(self, customer_id: str, account_id: int) -> CreditBill:
@@ -152,6 +158,19 @@ class BankService:
                      category: Optional[str] = None, direction: Optional[str] = None) -> List[BookEntry]:
         with session_scope(self.url) as s:
             return book.records(s, customer_id, start, end, category, direction)
+
+    # ------------------------------------------------------------------ outcomes of executed requests
+    def outcome(self, customer_id: str, key: str) -> Optional[outcomes.Outcome]:
+        """What the request with this key did, if it ran (a key of another customer: nothing)."""
+        with session_scope(self.url) as s:
+            try:
+                return outcomes.outcome_of(s, customer_id, key)
+            except BankError:
+                return None
+
+    def latest_outcome(self, customer_id: str) -> Optional[outcomes.Outcome]:
+        with session_scope(self.url) as s:
+            return outcomes.latest_outcome(s, customer_id)
 
 
 __all__ = ["BankService", "BankError", "CoreBanking"]

@@ -1,19 +1,99 @@
-"""SMS verification codes: 6 digits, valid 5 minutes, 3 tries. In dev the outbox shows what was "sent"."""
+"""SMS verification codes: 6 digits, valid 5 minutes, 3 tries.
+
+A code is never stored in clear: the row keeps a salted scrypt hash (checked in constant time)
+and the SMS text with the code starred out. Only in dev, where no SMS is really sent, the code is
+also kept encrypted (AES-GCM, key derived from the JWT secret by HKDF) so that the dev outbox can
+show what the "phone" received; in prod nothing readable is kept.
+"""
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import List, Optional
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.bank.types import CODE_MAX_ATTEMPTS, CODE_TTL_SECONDS, CodeCheck
+from assistant.config import Settings
 from assistant.db.models import AuditLog, Customer, VerificationCode
 
+CODE_DIGITS = 6
+CODE_MASK = "*" * CODE_DIGITS
+SMS_TEMPLATE = "【智能银行】验证码{code}，您正在{what}，5分钟内有效，请勿泄露给他人。"
+# ~50 ms and 16 MiB per hash: trying all 10^6 codes of one row offline takes hours; a code lives 5 minutes.
+_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+_OUTBOX_KDF_INFO = b"assistant/dev-sms-outbox/v1"
 
-def issue_code(session: Session, customer_id: str, purpose: str, what: str, now: Optional[datetime] = None) -> VerificationCode:
+
+# ------------------------------------------------------------------ hashing
+def _scrypt(customer_id: str, purpose: str, code: str, salt: bytes) -> bytes:
+    # Customer and purpose are hashed in: a stored hash cannot be replayed for another request.
+    return hashlib.scrypt(f"{customer_id}\x1f{purpose}\x1f{code}".encode("utf-8"), salt=salt, **_SCRYPT)
+
+
+def hash_code(customer_id: str, purpose: str, code: str) -> str:
+    salt = secrets.token_bytes(16)
+    return f"scrypt${salt.hex()}${_scrypt(customer_id, purpose, code, salt).hex()}"
+
+
+def code_matches(stored: str, customer_id: str, purpose: str, entered: str) -> bool:
+    """Constant-time check of an entered code against a stored hash."""
+    try:
+        scheme, salt_hex, digest_hex = stored.split("$")
+        salt, digest = bytes.fromhex(salt_hex), bytes.fromhex(digest_hex)
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    return hmac.compare_digest(_scrypt(customer_id, purpose, entered, salt), digest)
+
+
+# ------------------------------------------------------------------ the dev outbox
+def dev_outbox_key(settings: Optional[Settings] = None) -> Optional[bytes]:
+    """The key the dev outbox encrypts codes with; None outside dev (nothing readable is stored)."""
+    settings = settings or Settings.from_env()
+    if not settings.is_dev:
+        return None
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_OUTBOX_KDF_INFO)
+    return hkdf.derive(settings.effective_jwt_secret().encode("utf-8"))
+
+
+def _aad(customer_id: str, purpose: str) -> bytes:
+    return f"{customer_id}\x1f{purpose}".encode("utf-8")
+
+
+def seal_code(key: bytes, customer_id: str, purpose: str, code: str) -> str:
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(key).encrypt(nonce, code.encode("utf-8"), _aad(customer_id, purpose))
+    return base64.b64encode(nonce + sealed).decode("ascii")
+
+
+def unseal_code(key: Optional[bytes], row: VerificationCode) -> Optional[str]:
+    """The code of a dev row, or None (prod row, other key, tampered text)."""
+    if not key or not row.sealed_code:
+        return None
+    try:
+        raw = base64.b64decode(row.sealed_code)
+        return AESGCM(key).decrypt(raw[:12], raw[12:], _aad(row.customer_id, row.purpose)).decode("utf-8")
+    except (InvalidTag, ValueError):
+        return None
+
+
+def sms_text(what: str, code: str) -> str:
+    return SMS_TEMPLATE.format(code=code, what=what)
+
+
+# ------------------------------------------------------------------ issuing and checking
+def issue_code(session: Session, customer_id: str, purpose: str, what: str, now: Optional[datetime] = None,
+               outbox_key: Optional[bytes] = None) -> VerificationCode:
     """Send a new code for ``purpose`` (earlier unused ones for it stop working)."""
     now = now or datetime.now()
     for old in session.scalars(select(VerificationCode).where(
@@ -22,9 +102,11 @@ def issue_code(session: Session, customer_id: str, purpose: str, what: str, now:
         old.attempts = CODE_MAX_ATTEMPTS  # retired
     customer = session.get(Customer, customer_id)
     phone_tail = customer.phone[-4:] if customer and customer.phone else "****"
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    message = f"【智能银行】验证码{code}，您正在{what}，5分钟内有效，请勿泄露给他人。"
-    row = VerificationCode(customer_id=customer_id, purpose=purpose, code=code, message=message, created_at=now,
+    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    # The SMS itself would be handed to the SMS gateway here, in clear, and never written down.
+    row = VerificationCode(customer_id=customer_id, purpose=purpose, code_hash=hash_code(customer_id, purpose, code),
+                           message=sms_text(what, CODE_MASK), created_at=now,
+                           sealed_code=seal_code(outbox_key, customer_id, purpose, code) if outbox_key else None,
                            expires_at=now + timedelta(seconds=CODE_TTL_SECONDS))
     session.add(row)
     session.add(AuditLog(actor=customer_id, action="sms.code_sent", detail=f"purpose={purpose} phone=***{phone_tail}"))
@@ -46,7 +128,7 @@ def check_code(session: Session, customer_id: str, purpose: str, entered: str, n
         return CodeCheck(False, "locked")
     if now > row.expires_at:
         return CodeCheck(False, "expired", CODE_MAX_ATTEMPTS - row.attempts)
-    if hmac.compare_digest(row.code, (entered or "").strip()):
+    if code_matches(row.code_hash, customer_id, purpose, (entered or "").strip()):
         row.used = True
         session.add(AuditLog(actor=customer_id, action="sms.code_verified", detail=f"purpose={purpose}"))
         return CodeCheck(True)
@@ -62,7 +144,7 @@ def outbox(session: Session, customer_id: str, limit: int = 20) -> List[Verifica
 
 
 def has_pending_code(session: Session, customer_id: str, purpose: str, now: Optional[datetime] = None) -> bool:
-    """A code for ``purpose`` is out and can still be entered (not used, not locked, not expired)."""
+    """A code for ``purpose`` can still be entered (not used, not locked, not expired)."""
     now = now or datetime.now()
     row = session.scalar(select(VerificationCode).where(
         VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose)

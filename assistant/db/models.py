@@ -16,7 +16,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
+    inspect,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import declarative_base, relationship
 
 Base = declarative_base()
@@ -164,19 +167,33 @@ class BookRecord(Base):
 
 
 class VerificationCode(Base):
-    """An SMS code; in dev the outbox endpoint shows what would have been sent."""
+    """An SMS code, never stored in clear: a salted hash to check it against, the SMS text with the
+    code starred out, and in dev only the code encrypted for the outbox endpoint (assistant.bank.verification)."""
 
     __tablename__ = "verification_codes"
 
     id = Column(Integer, primary_key=True)
     customer_id = Column(String(64), ForeignKey("customers.id"), nullable=False, index=True)
     purpose = Column(String(64), nullable=False)
-    code = Column(String(6), nullable=False)
-    message = Column(Text, nullable=False, default="")
+    code_hash = Column(String(200), nullable=False)  # scrypt$<salt hex>$<digest hex>
+    message = Column(Text, nullable=False, default="")  # as sent, with the code starred out
+    sealed_code = Column(Text, nullable=True)  # dev only: AES-GCM, readable by the dev outbox; NULL in prod
     created_at = Column(DateTime, nullable=False, default=utcnow)
     expires_at = Column(DateTime, nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
     used = Column(Boolean, nullable=False, default=False)
+
+
+@event.listens_for(Base.metadata, "before_create")
+def _replace_clear_code_table(_metadata: object, connection: Connection, **_: object) -> None:
+    """A database made before codes were hashed keeps them in a clear ``code`` column: replace that
+    table (a code lives five minutes, nothing of value is lost) so no old code stays readable."""
+    inspector = inspect(connection)
+    if not inspector.has_table(VerificationCode.__tablename__):
+        return
+    if "code_hash" not in {c["name"] for c in inspector.get_columns(VerificationCode.__tablename__)}:
+        VerificationCode.__table__.drop(connection)
+        VerificationCode.__table__.create(connection)
 
 
 class SearchClick(Base):

@@ -28,10 +28,11 @@ def predicted(parse: Dict[str, Any]) -> Tuple[str, float, str]:
 
 
 def record_bot_turn(session: Session, customer_id: str, text: str, parse: Dict[str, Any],
-                    handoff_id: Optional[int]) -> ChatTurn:
+                    handoff_id: Optional[int], busy: bool = False) -> ChatTurn:
+    """Log the turn; ``busy`` marks a turn Rasa failed or left silent (the customer was told to check)."""
     intent, confidence, reading = predicted(parse)
     previous = last_turn(session, customer_id, SAME_EXCHANGE)
-    outcome = "handoff" if handoff_id else ("fallback" if intent == FALLBACK_INTENT else "answered")
+    outcome = "busy" if busy else "handoff" if handoff_id else ("fallback" if intent == FALLBACK_INTENT else "answered")
     turn = log_turn(session, customer_id, text, intent, confidence, outcome, handoff_id)
     if intent == FALLBACK_INTENT:
         record_miss(session, customer_id, text, "fallback", reading, confidence, turn.id)

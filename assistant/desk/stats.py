@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from assistant.db.models import ChatTurn, Handoff, InboxItem, iso_utc
 
-BOT_OUTCOMES = ("answered", "fallback", "handoff")
+BOT_OUTCOMES = ("answered", "fallback", "handoff", "busy")
 MISS_SIGNS = ("said_wrong", "rephrased", "abandoned", "handoff")
 
 

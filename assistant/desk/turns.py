@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from assistant.db.models import ChatTurn
 from assistant.masking import mask_sensitive
 
-OUTCOMES = ("answered", "fallback", "handoff", "agent")
+OUTCOMES = ("answered", "fallback", "handoff", "agent", "busy")  # busy: Rasa failed or said nothing
 
 
 def log_turn(session: Session, customer_id: str, text: str, intent: str, confidence: float, outcome: str,

@@ -295,7 +295,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="eval-realistic-") as root:
         stack = Stack(data_dir=Path(root) / "data").start()
         try:
-            return run(stack.base_url, f"http://127.0.0.1:{stack.rasa_port}", args.customer, args.out, token)[0]
+            return run(stack.base_url, stack.rasa_url, args.customer, args.out, stack.rasa_token)[0]
         finally:
             stack.stop()
 

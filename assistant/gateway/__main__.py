@@ -5,10 +5,12 @@ import logging
 import sys
 
 from assistant.config import ConfigError, Settings
+from assistant.log_masking import install as mask_logs
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(message)s")
+    mask_logs()  # no card number, phone number or code in the log (assistant/log_masking.py)
     try:
         settings = Settings.from_env()
         from assistant.gateway.app import create_app

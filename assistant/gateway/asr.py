@@ -12,6 +12,10 @@ from assistant.nlu.normalize import normalize_same_length
 from assistant.nlu.vocabulary import category_keywords, product_terms
 
 MAX_ALTERNATIVES = 10
+# What one voice request may cost: the message and its best two alternatives are parsed (three
+# parses), the rest are ignored; an alternative longer than a spoken request is refused.
+MAX_PARSED_HYPOTHESES = 3
+MAX_ALTERNATIVE_CHARS = 120
 # How much each signal counts when ranking hypotheses.
 W_ASR, W_NLU, W_DOMAIN = 0.4, 0.45, 0.15
 
@@ -50,12 +54,12 @@ def read_alternatives(message: str, asr: Any) -> List[Hypothesis]:
         conf = item.get("confidence", 0.0)
         if isinstance(conf, bool) or not isinstance(conf, (int, float)) or not 0.0 <= float(conf) <= 1.0:
             raise ApiError(400, "invalid_asr", "confidence 应为 0 到 1 之间的数字")
-        out.append(Hypothesis(clean_text(item.get("text"), "alternatives.text"), float(conf)))
+        out.append(Hypothesis(clean_text(item.get("text"), "alternatives.text", MAX_ALTERNATIVE_CHARS), float(conf)))
     top = max((h.confidence for h in out if h.text == message), default=None)
     first = Hypothesis(message, top if top is not None else max((h.confidence for h in out), default=1.0))
     hypotheses, seen = [first], {message}
-    for hyp in out:
-        if hyp.text not in seen:
+    for hyp in sorted(out, key=lambda h: -h.confidence):  # stable: the recognizer's order breaks ties
+        if hyp.text not in seen and len(hypotheses) < MAX_PARSED_HYPOTHESES:
             seen.add(hyp.text)
             hypotheses.append(hyp)
     return hypotheses

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -24,7 +24,7 @@ from assistant.desk.recorder import record_bot_turn
 from assistant.desk.turns import log_turn
 from assistant.gateway.asr import Understanding, read_alternatives, understand
 from assistant.gateway.errors import ApiError
-from assistant.gateway.rasa_client import RasaUnavailable, to_reply_messages
+from assistant.gateway.rasa_client import RasaUnavailable, Turn, to_reply_messages
 from assistant.gateway.security import require_role
 from assistant.gateway.validation import clean_text, json_object, query_int
 
@@ -79,6 +79,36 @@ def _to_agent(request: Request, customer_id: str, text: str) -> Optional[Dict[st
     return {"messages": messages, "handoff": view}
 
 
+# When Rasa's turn failed or said nothing, an action may still have run: never answer with silence.
+BUSY_TEXT = ("系统繁忙，刚才的操作结果请以账户记录为准。您可以在 App“账户-交易明细”中查看，"
+             "或稍后问我“刚才那笔成功了吗”。")
+
+
+def busy_reply() -> Dict[str, Any]:
+    return {"text": BUSY_TEXT, "buttons": [{"title": "查看交易明细", "payload": "/query_transactions"}],
+            "data": {"type": "busy", "from": "system"}}
+
+
+def bot_replies(turn: Turn) -> Tuple[List[Dict[str, Any]], bool]:
+    """The replies to show for Rasa's turn, and whether it was busy (failed or silent): then the
+    customer hears that, never nothing."""
+    replies = to_reply_messages(turn.messages)
+    busy = not turn.ok or not replies
+    if busy:
+        replies.append(busy_reply())
+    return replies, busy
+
+
+def _metadata(customer_id: str, voice: bool, body: Dict[str, Any]) -> Dict[str, Any]:
+    """What the actions may read beside the text: who (from the token), voice, and the summary the
+    client last showed (``summary_key``), so a typed 确认 confirms only what this client saw."""
+    meta: Dict[str, Any] = {"customer_id": customer_id, "voice": voice}
+    key = body.get("summary_key")
+    if isinstance(key, str) and 0 < len(key) <= 64 and key.isalnum():
+        meta["summary_key"] = key
+    return meta
+
+
 async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str, Any]) -> Dict[str, Any]:
     rasa = request.app.ctx.rasa
     understood: Optional[Understanding] = None
@@ -89,12 +119,14 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
                 names = payee_names(session, customer_id)
             understood = await understand(hypotheses, names, rasa.parse)
             text = understood.text
-        messages = await rasa.send_message(customer_id, text, {"customer_id": customer_id,
-                                                               "voice": understood is not None})
+        turn = await rasa.send_message(customer_id, text, _metadata(customer_id, understood is not None, body))
     except RasaUnavailable as exc:
         logger.warning("rasa unavailable: %s", exc)
         raise ApiError(503, "assistant_unavailable", "助手暂时无法响应，请稍后再试") from exc
-    replies = to_reply_messages(messages)
+    replies, busy = bot_replies(turn)
+    if busy:
+        logger.error("rasa turn of %s %s; told the customer to check the account records",
+                     customer_id, "failed" if not turn.ok else "returned no message")
     if understood is not None:
         _attach_understanding(replies, understood)
     try:
@@ -102,10 +134,14 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
     except RasaUnavailable as exc:  # the customer got the answer; only the log loses the intent
         logger.warning("could not read the tracker of %s: %s", customer_id, exc)
         parse = {}
-    with session_scope(request.app.ctx.settings.database_url, write=True) as session:
-        record_bot_turn(session, customer_id, text, parse, _handoff_started(replies))
-        view = active_handoff_view(session, customer_id)
-        pending = [from_desk(line) for line in take_undelivered(session, customer_id)]
+    view, pending = None, []
+    try:
+        with session_scope(request.app.ctx.settings.database_url, write=True) as session:
+            record_bot_turn(session, customer_id, text, parse, _handoff_started(replies), busy)
+            view = active_handoff_view(session, customer_id)
+            pending = [from_desk(line) for line in take_undelivered(session, customer_id)]
+    except Exception:  # noqa: BLE001 - the bot has acted: the customer still gets its answer
+        logger.exception("could not record the turn of %s; answering anyway", customer_id)
     return {"messages": pending + replies, "handoff": view}
 
 

@@ -1,7 +1,9 @@
-"""Talks to the Rasa server over its REST channel and HTTP API (localhost only)."""
+"""Talks to the Rasa server over the gateway's own channel and Rasa's HTTP API (localhost only,
+each with its secret: the channel's in a header, the API token as Rasa expects it)."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote
 
@@ -12,10 +14,23 @@ class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error."""
 
 
+CHANNEL_PATH = "/webhooks/gateway/webhook"
+CHANNEL_SECRET_HEADER = "X-Gateway-Secret"
+
+
+@dataclass(frozen=True)
+class Turn:
+    """Rasa's answer to one message: its bot messages, and whether the turn ran to the end."""
+    messages: List[Dict[str, Any]]
+    ok: bool
+
+
 class RasaClient:
-    def __init__(self, base_url: str, auth_token: Optional[str] = None, timeout_s: float = 30.0) -> None:
+    def __init__(self, base_url: str, auth_token: Optional[str] = None, channel_secret: Optional[str] = None,
+                 timeout_s: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth_token = auth_token
+        self.channel_secret = channel_secret or ""
         self.timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._session: Optional[aiohttp.ClientSession] = None
 
@@ -29,18 +44,21 @@ class RasaClient:
     def _params(self) -> Dict[str, str]:
         return {"token": self.auth_token} if self.auth_token else {}
 
-    async def send_message(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-        """Send one user message; returns Rasa's bot messages in order."""
+    async def send_message(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> Turn:
+        """Send one user message; returns Rasa's bot messages in order and whether the turn completed."""
         assert self._session is not None, "RasaClient.start() was not awaited"
         body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
         try:
-            async with self._session.post(f"{self.base_url}/webhooks/rest/webhook", json=body) as resp:
+            async with self._session.post(f"{self.base_url}{CHANNEL_PATH}", json=body,
+                                          headers={CHANNEL_SECRET_HEADER: self.channel_secret}) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa answered HTTP {resp.status}")
                 payload = await resp.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
-        return payload if isinstance(payload, list) else []
+        if not isinstance(payload, dict) or not isinstance(payload.get("messages"), list):
+            return Turn([], False)
+        return Turn(payload["messages"], bool(payload.get("ok")))
 
     async def parse(self, text: str) -> Dict[str, Any]:
         """Rasa's /model/parse for one text (intent, entities) without touching any conversation."""

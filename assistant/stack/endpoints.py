@@ -2,9 +2,12 @@
 conversations survive a restart and a live model swap (PUT /model builds a new agent, and an
 in-memory store would start empty): Redis tracker and lock stores when REDIS_URL is set (needed
 as soon as more than one Rasa server shares conversations), else an SQL tracker store in the
-PostgreSQL database of DATABASE_URL, else a SQLite file in the data folder."""
+PostgreSQL database of DATABASE_URL, else a SQLite file in the data folder. The tracker store is
+always wrapped in ``assistant.stack.tracker_store.MaskingTrackerStore``: no card number, phone
+number or code is written to it in clear."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Dict
 from urllib.parse import urlparse
@@ -39,16 +42,24 @@ def sql_tracker_store(settings: Settings) -> Dict[str, Any]:
     return {"type": "SQL", "dialect": "sqlite", "db": str(settings.data_dir / "trackers.db")}
 
 
+MASKING_TRACKER_STORE = "assistant.stack.tracker_store.MaskingTrackerStore"
+
+
+def masking(store: Dict[str, Any]) -> Dict[str, Any]:
+    """The tracker_store section that masks conversations before ``store`` (the real one) keeps them."""
+    return {"type": MASKING_TRACKER_STORE, "store": store}
+
+
 def runtime_endpoints(settings: Settings) -> Path:
     """The endpoints file to start Rasa with (written to the data folder)."""
     base = REPO_ROOT / "endpoints.yml"
     config = yaml.safe_load(base.read_text(encoding="utf-8")) or {}
-    config.update(redis_stores(settings.redis_url) if settings.redis_url
-                  else {"tracker_store": sql_tracker_store(settings)})
+    stores = redis_stores(settings.redis_url) if settings.redis_url else {"tracker_store": sql_tracker_store(settings)}
+    stores["tracker_store"] = masking(stores["tracker_store"])
+    config.update(stores)
     path = settings.data_dir / "endpoints.runtime.yml"
     path.parent.mkdir(parents=True, exist_ok=True)
-    # ${ACTION_ENDPOINT_URL} stays unquoted so that Rasa still substitutes it.
-    text = yaml.safe_dump(config, allow_unicode=True, sort_keys=False).replace("'${ACTION_ENDPOINT_URL}'",
-                                                                                "${ACTION_ENDPOINT_URL}")
+    # ${VARIABLES} stay unquoted so that Rasa still substitutes them (secrets stay out of the file).
+    text = re.sub(r"'(\$\{[A-Z_]+\})'", r"\1", yaml.safe_dump(config, allow_unicode=True, sort_keys=False))
     path.write_text(text, encoding="utf-8")
     return path

@@ -20,7 +20,7 @@ from typing import Dict, List, Optional
 from assistant.config import REPO_ROOT, Settings
 from assistant.stack.endpoints import runtime_endpoints
 from assistant.stack.lifetime import die_with_parent
-from assistant.stack.setup_steps import child_env, say, venv_bin
+from assistant.stack.setup_steps import child_env, say
 
 STOP_GRACE_S = 15.0
 
@@ -34,14 +34,14 @@ class Service:
 
 
 def stack_services(settings: Settings, model: Path) -> List[Service]:
+    """The three processes; their secrets travel in the environment (Supervisor.start), never in argv."""
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
-    rasa_cmd = [venv_bin("rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(settings.rasa_port),
-                "-m", str(model), "--endpoints", str(runtime_endpoints(settings)), "--credentials", "credentials.yml"]
-    if settings.rasa_auth_token:
-        rasa_cmd += ["--auth-token", settings.rasa_auth_token]
+    rasa_cmd = [sys.executable, "-m", "assistant.stack.rasa_server", "--enable-api", "-i", "127.0.0.1",
+                "-p", str(settings.rasa_port), "-m", str(model), "--endpoints", str(runtime_endpoints(settings)),
+                "--credentials", "credentials.yml"]
     return [
-        Service("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(settings.actions_port)],
+        Service("actions", [sys.executable, "-m", "assistant.stack.action_server", "--port", str(settings.actions_port)],
                 logs / "actions.log"),
         Service("rasa", rasa_cmd, logs / "rasa.log"),
         Service("gateway", [sys.executable, "-m", "assistant.gateway"], logs / "gateway.log"),
@@ -50,12 +50,13 @@ def stack_services(settings: Settings, model: Path) -> List[Service]:
 
 class Supervisor:
     def __init__(self, settings: Settings, services: List[Service]) -> None:
-        self.settings = settings
+        self.settings = settings.with_internal_secrets()
         self.services = services
         self._stopping = False
 
     def start(self) -> None:
-        env = child_env(self.settings, {"SANIC_HOST": "127.0.0.1"})
+        self.settings.save_internal_secrets()
+        env = child_env(self.settings, {"SANIC_HOST": "127.0.0.1", **self.settings.internal_secrets_env()})
         for svc in self.services:
             log = open(svc.log_path, "ab", buffering=0)
             svc.process = subprocess.Popen(svc.cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
@@ -112,6 +113,7 @@ class Supervisor:
             _signal_group(svc.process, signal.SIGKILL)  # children of the child, if any lingered
             if svc.process.poll() is None:
                 svc.process.wait(timeout=5)
+        self.settings.secrets_file.unlink(missing_ok=True)
 
 
 def _signal_group(process: Optional[subprocess.Popen], sig: int) -> None:

@@ -8,8 +8,10 @@
   const { $, el } = window.AppCommon;
   const auth = window.AppCommon.session("customer", "demo", startPolling);
   const api = auth.api;
+  // summaryKey: the key of the last summary this page showed; every message names it, so a 确认
+  // confirms what this page showed and never details changed meanwhile from another device.
   const state = { get token() { return auth.token; }, sending: false, seen: new Set(), since: 0,
-                  polling: null, withAgent: false };
+                  polling: null, withAgent: false, summaryKey: null };
 
   // ------------------------------------------------------------------ chat
   function addMessage(kind, text, buttons, data) {
@@ -30,7 +32,8 @@
         } else {
           const btn = el("button", "", title);
           btn.type = "button";
-          btn.addEventListener("click", () => send(b.payload || title, title));
+          const key = data && data.summary_key;  // a summary's 确认 confirms that summary
+          btn.addEventListener("click", () => send(b.payload || title, title, key));
           row.appendChild(btn);
         }
       });
@@ -54,6 +57,7 @@
       state.seen.add(id);
       state.since = Math.max(state.since, id);
     }
+    if (m.data && m.data.summary_key) state.summaryKey = m.data.summary_key;
     addMessage(kindOf(m.data), m.text, m.buttons, m.data);
   }
 
@@ -84,13 +88,15 @@
   // After a reload: pick up what an agent said meanwhile, and resume polling if they still have us.
   function startPolling() { poll(true); }
 
-  async function send(text, shown) {
+  async function send(text, shown, summaryKey) {
     text = (text || "").trim();
     if (!text || state.sending) return;
     state.sending = true;
     addMessage("user", shown || text);
+    const body = { message: text };
+    if (summaryKey || state.summaryKey) body.summary_key = summaryKey || state.summaryKey;
     try {
-      const reply = await api("/api/chat", { method: "POST", body: { message: text } });
+      const reply = await api("/api/chat", { method: "POST", body: body });
       (reply.messages || []).forEach(showReply);
       showHandoff(reply.handoff);
       if ((!reply.messages || !reply.messages.length) && !reply.handoff) addMessage("bot", "（助手没有回复）");

@@ -83,6 +83,7 @@ def intent_accuracy(model: Path) -> float:
 def _rasa_request(settings: Settings, method: str, path: str, body: Any = None,
                   timeout: float = 5) -> Optional[Dict[str, Any]]:
     """JSON from the stack's Rasa server, or None when it is not running."""
+    settings = settings.with_stack_secrets()
     query = f"?{urllib.parse.urlencode({'token': settings.rasa_auth_token})}" if settings.rasa_auth_token else ""
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(settings.rasa_url + path + query, data=data, method=method,

@@ -14,7 +14,7 @@ HUMAN_BUTTON = {"title": "转人工客服", "payload": "/human_agent"}
 
 @pytest.fixture(scope="module")
 def driver(stack: Stack) -> ChatDriver:
-    return ChatDriver(stack.base_url, f"http://127.0.0.1:{stack.rasa_port}", "demo")
+    return ChatDriver(stack.base_url, stack.rasa_url, "demo", stack.rasa_token)
 
 
 WHY_EXAMPLES = [

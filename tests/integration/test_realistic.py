@@ -13,8 +13,8 @@ pytestmark = pytest.mark.integration
 
 
 def test_realistic_messages_are_handled_and_start_no_task(stack: Stack, output_dir: Path) -> None:
-    status, report = realistic_eval.run(stack.base_url, f"http://127.0.0.1:{stack.rasa_port}", "demo2",
-                                        output_dir / "realistic")
+    status, report = realistic_eval.run(stack.base_url, stack.rasa_url, "demo2", output_dir / "realistic",
+                                        stack.rasa_token)
     harmful = [(r["text"], r["harmful"]) for r in report["harmful_starts"]]
     assert not harmful, f"tasks started that nobody asked for: {harmful}"
     assert report["messages"] >= 400

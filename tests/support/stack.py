@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -72,6 +73,12 @@ class Stack:
     actions_port: int = field(default_factory=free_port)
     process: Optional[subprocess.Popen] = None
     log_path: Optional[Path] = None
+    # The internal secrets, fixed here so that tests can act as the gateway or as an intruder.
+    rasa_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    channel_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    action_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    # The last summary each client (token) was shown: sent with every message, as the web page does.
+    summary_keys: Dict[str, str] = field(default_factory=dict)
 
     @property
     def base_url(self) -> str:
@@ -87,6 +94,9 @@ class Stack:
             "ACTIONS_PORT": str(self.actions_port),
             "ASSISTANT_DATA_DIR": str(self.data_dir),
             "PYTHONPATH": str(REPO),
+            "RASA_AUTH_TOKEN": self.rasa_token,
+            "ASSISTANT_CHANNEL_SECRET": self.channel_secret,
+            "ACTION_SERVER_SECRET": self.action_secret,
         })
         env.pop("DATABASE_URL", None)
         env.pop("SEARCH_INDEX_DIR", None)
@@ -167,9 +177,14 @@ class Stack:
     def post(self, path: str, body: Any = None, token: Optional[str] = None, raw: Optional[bytes] = None) -> Tuple[int, Any]:
         return self.request("POST", path, body=body, token=token, raw=raw)
 
+    @property
+    def rasa_url(self) -> str:
+        return f"http://127.0.0.1:{self.rasa_port}"
+
     def parse(self, text: str) -> Dict[str, Any]:
-        """Rasa's /model/parse on the stack's Rasa server (localhost only)."""
-        req = urllib.request.Request(f"http://127.0.0.1:{self.rasa_port}/model/parse",
+        """Rasa's /model/parse on the stack's Rasa server (localhost only, with the API token)."""
+        query = urllib.parse.urlencode({"token": self.rasa_token})
+        req = urllib.request.Request(f"{self.rasa_url}/model/parse?{query}",
                                      data=json.dumps({"text": text}).encode(), method="POST",
                                      headers={"Content-Type": "application/json"})
         with urllib.request.urlopen(req, timeout=30) as resp:
@@ -187,9 +202,17 @@ class Stack:
         return next(a["balance"] for a in body["accounts"] if a["last4"] == last4)
 
     def say(self, token: str, message: str) -> Dict[str, Any]:
-        """The whole /api/chat answer: messages, and the handoff while an agent has the conversation."""
-        status, body = self.post("/api/chat", {"message": message}, token=token)
+        """The whole /api/chat answer: messages, and the handoff while an agent has the conversation.
+        Like the web page, it names the last summary this client was shown."""
+        request: Dict[str, Any] = {"message": message}
+        if token in self.summary_keys:
+            request["summary_key"] = self.summary_keys[token]
+        status, body = self.post("/api/chat", request, token=token)
         assert status == 200, (status, body)
+        for reply in body.get("messages") or []:
+            key = (reply.get("data") or {}).get("summary_key")
+            if key:
+                self.summary_keys[token] = key
         return body
 
     def chat(self, token: str, message: str) -> List[Dict[str, Any]]:

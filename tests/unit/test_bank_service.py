@@ -13,6 +13,8 @@ from assistant.db.engine import engine_for, session_scope
 from assistant.db.models import Account, Base, Transaction, Transfer, VerificationCode
 from assistant.db.seed import seed_demo_data
 
+OUTBOX_KEY = bytes(range(32))  # the dev outbox's key in these tests
+
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def bank(request, tmp_path):
@@ -28,7 +30,14 @@ def bank(request, tmp_path):
         Base.metadata.create_all(engine)
     with session_scope(url, write=True) as s:
         seed_demo_data(s)
-    return BankService(url)
+    return BankService(url, outbox_key=OUTBOX_KEY)
+
+
+def sent_code(bank, customer="demo", purpose=None):
+    """The code the customer's phone received, as the dev outbox shows it (the database has only a hash)."""
+    sent = [m for m in bank.outbox(customer) if purpose is None or m["purpose"] == purpose]
+    assert sent and sent[0]["code"], sent
+    return sent[0]["code"]
 
 
 def acct(bank, customer, last4):
@@ -87,9 +96,7 @@ def test_daily_limit(bank):
     src, zs = acct(bank, "demo", "6688"), payee(bank, "demo", "张三")
     for i in range(4):
         bank.send_code("demo", f"transfer:d{i}", "test")
-        with session_scope(bank.url) as s:
-            code = s.scalar(select(VerificationCode.code).order_by(VerificationCode.id.desc()))
-        assert bank.check_code("demo", f"transfer:d{i}", code).ok
+        assert bank.check_code("demo", f"transfer:d{i}", sent_code(bank)).ok
         bank.execute_transfer("demo", f"d{i}", src.id, 5_000_000, payee_id=zs.id)
     with pytest.raises(BankError) as err:
         bank.quote_transfer("demo", src.id, 100, payee_id=zs.id)
@@ -107,24 +114,22 @@ def test_large_or_first_transfers_need_a_verified_code(bank):
         bank.execute_transfer("demo", "big", src.id, 800_000, payee_id=ls.id)
     assert err.value.code == "code_required"
     bank.send_code("demo", "transfer:big", "向李四转账")
-    with session_scope(bank.url) as s:
-        code = s.scalar(select(VerificationCode.code).where(VerificationCode.purpose == "transfer:big"))
-    assert bank.check_code("demo", "transfer:big", code).ok
+    assert bank.check_code("demo", "transfer:big", sent_code(bank, purpose="transfer:big")).ok
     assert bank.execute_transfer("demo", "big", src.id, 800_000, payee_id=ls.id).amount_cents == 800_000
 
 
 def test_codes_lock_after_three_wrong_tries_and_expire(bank):
     bank.send_code("demo", "transfer:x", "test")
-    with session_scope(bank.url) as s:
-        code = s.scalar(select(VerificationCode.code))
+    code = sent_code(bank)
     wrong = "000000" if code != "000000" else "111111"
     assert [bank.check_code("demo", "transfer:x", wrong).reason for _ in range(3)] == ["wrong", "wrong", "locked"]
     assert bank.check_code("demo", "transfer:x", code).reason == "locked"
     bank.send_code("demo", "transfer:y", "test")
+    code = sent_code(bank, purpose="transfer:y")
     with session_scope(bank.url, write=True) as s:
         row = s.scalar(select(VerificationCode).where(VerificationCode.purpose == "transfer:y"))
         late = row.expires_at + timedelta(seconds=1)
-        assert verification.check_code(s, "demo", "transfer:y", row.code, now=late).reason == "expired"
+        assert verification.check_code(s, "demo", "transfer:y", code, now=late).reason == "expired"
     assert bank.check_code("demo2", "transfer:y", "123456").reason == "unknown"  # not demo2's code
 
 
@@ -193,9 +198,7 @@ def test_freezing_needs_verification(bank):
     with pytest.raises(BankError):
         bank.freeze_card("demo", card.id, "f1")
     bank.send_code("demo", "freeze:f1", "挂失")
-    with session_scope(bank.url) as s:
-        code = s.scalar(select(VerificationCode.code).where(VerificationCode.purpose == "freeze:f1"))
-    bank.check_code("demo", "freeze:f1", code)
+    bank.check_code("demo", "freeze:f1", sent_code(bank, purpose="freeze:f1"))
     assert bank.freeze_card("demo", card.id, "f1").status == "frozen"
     with pytest.raises(BankError):
         bank.freeze_card("demo2", card.id, "f1")
@@ -209,3 +212,79 @@ def test_bookkeeping_add_edit_delete(bank):
     assert bank.book_records("demo") == []
     with pytest.raises(BankError):
         bank.book_delete_last("demo2")
+
+
+# ------------------------------------------------------------------ codes are never stored in clear
+def test_a_code_is_stored_only_as_a_salted_hash_and_sealed_for_the_dev_outbox(bank):
+    bank.send_code("demo", "transfer:h", "向李四转账")
+    bank.send_code("demo", "transfer:h2", "向李四转账")
+    first, second = sent_code(bank, purpose="transfer:h"), sent_code(bank, purpose="transfer:h2")
+    with session_scope(bank.url) as s:
+        rows = {r.purpose: r for r in s.scalars(select(VerificationCode))}
+    for purpose, code in (("transfer:h", first), ("transfer:h2", second)):
+        row = rows[purpose]
+        assert row.code_hash.startswith("scrypt$") and code not in row.code_hash
+        assert code not in row.message and "验证码******" in row.message and "向李四转账" in row.message
+        assert row.sealed_code and code not in row.sealed_code
+    assert rows["transfer:h"].code_hash.split("$")[1] != rows["transfer:h2"].code_hash.split("$")[1]  # own salt
+    message = bank.outbox("demo")[0]["message"]
+    assert f"验证码{second}，" in message and "******" not in message  # the "phone" got the code
+    assert bank.check_code("demo", "transfer:h", first).ok and bank.check_code("demo", "transfer:h2", second).ok
+
+
+def test_without_the_dev_key_nothing_readable_is_kept(bank):
+    prod = BankService(bank.url, outbox_key=None)
+    assert prod.outbox_key is None  # ASSISTANT_ENV is not dev in unit tests
+    prod.send_code("demo", "transfer:p", "挂失")
+    with session_scope(bank.url) as s:
+        row = s.scalar(select(VerificationCode).where(VerificationCode.purpose == "transfer:p"))
+        assert row.sealed_code is None and "验证码******" in row.message
+    shown = [m for m in bank.outbox("demo") if m["purpose"] == "transfer:p"][0]
+    assert shown["code"] is None and "验证码******" in shown["message"]
+    other = BankService(bank.url, outbox_key=bytes(32))  # another key cannot open the dev rows either
+    bank.send_code("demo", "transfer:q", "挂失")
+    assert other.outbox("demo")[0]["code"] is None and sent_code(bank, purpose="transfer:q")
+
+
+def test_a_hash_checks_only_its_own_code_customer_and_purpose():
+    stored = verification.hash_code("demo", "transfer:k", "482913")
+    assert verification.code_matches(stored, "demo", "transfer:k", "482913")
+    assert not verification.code_matches(stored, "demo", "transfer:k", "482914")
+    assert not verification.code_matches(stored, "demo", "transfer:other", "482913")
+    assert not verification.code_matches(stored, "demo2", "transfer:k", "482913")
+    assert not verification.code_matches("482913", "demo", "transfer:k", "482913")  # a clear value never matches
+    assert stored != verification.hash_code("demo", "transfer:k", "482913")  # a fresh salt every time
+
+
+def test_dev_outbox_key_only_in_dev():
+    from assistant.config import Settings
+
+    assert verification.dev_outbox_key(Settings.from_env({"ASSISTANT_ENV": "prod"})) is None
+    dev = verification.dev_outbox_key(Settings.from_env({"ASSISTANT_ENV": "dev"}))
+    assert dev and len(dev) == 32
+    other = verification.dev_outbox_key(Settings.from_env({"ASSISTANT_ENV": "dev", "ASSISTANT_JWT_SECRET": "x" * 40}))
+    assert other != dev
+
+
+def test_a_database_made_before_hashing_loses_its_clear_codes(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as old:
+        old.execute("CREATE TABLE verification_codes (id INTEGER PRIMARY KEY, customer_id VARCHAR(64) NOT NULL, "
+                    "purpose VARCHAR(64) NOT NULL, code VARCHAR(6) NOT NULL, message TEXT NOT NULL, "
+                    "created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL, attempts INTEGER NOT NULL, "
+                    "used BOOLEAN NOT NULL)")
+        old.execute("INSERT INTO verification_codes VALUES (1, 'demo', 'transfer:o', '135790', '验证码135790', "
+                    "'2026-01-01', '2026-01-01', 0, 0)")
+    url = f"sqlite:///{path}"
+    engine_for(url)
+    with sqlite3.connect(path) as db:
+        columns = {row[1] for row in db.execute("PRAGMA table_info(verification_codes)")}
+        assert "code_hash" in columns and "code" not in columns
+        assert db.execute("SELECT count(*) FROM verification_codes").fetchone() == (0,)
+    with session_scope(url, write=True) as s:
+        seed_demo_data(s)
+    bank = BankService(url, outbox_key=OUTBOX_KEY)
+    bank.send_code("demo", "transfer:n", "转账")
+    assert bank.check_code("demo", "transfer:n", sent_code(bank)).ok

@@ -1,22 +1,28 @@
+"""The endpoints file Rasa runs with, and the masking tracker store it names."""
+import json
+
 import pytest
 import yaml
 
 from assistant.config import ConfigError, Settings
 from assistant.stack.endpoints import redis_stores, runtime_endpoints
 
+MASKING = "assistant.stack.tracker_store.MaskingTrackerStore"
+
 
 def test_without_redis_conversations_are_kept_in_a_sqlite_tracker_store(tmp_path):
     path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}))
     text = path.read_text()
     assert path.parent == tmp_path and "url: ${ACTION_ENDPOINT_URL}" in text
-    assert yaml.safe_load(text)["tracker_store"] == {"type": "SQL", "dialect": "sqlite",
-                                                     "db": str(tmp_path / "trackers.db")}
+    assert yaml.safe_load(text)["tracker_store"] == {
+        "type": MASKING, "store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "trackers.db")}}
 
 
 def test_with_postgresql_the_tracker_store_shares_its_database(tmp_path):
     url = "postgresql+psycopg2://bank:pw@db.internal:5432/assistant"
     path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path), "DATABASE_URL": url}))
-    assert yaml.safe_load(path.read_text())["tracker_store"] == {"type": "SQL", "dialect": "postgresql", "url": url}
+    assert yaml.safe_load(path.read_text())["tracker_store"] == {
+        "type": MASKING, "store": {"type": "SQL", "dialect": "postgresql", "url": url}}
 
 
 def test_redis_url_adds_tracker_and_lock_stores(tmp_path):
@@ -25,8 +31,9 @@ def test_redis_url_adds_tracker_and_lock_stores(tmp_path):
     text = path.read_text()
     assert "url: ${ACTION_ENDPOINT_URL}" in text  # still substituted by Rasa
     config = yaml.safe_load(text)
-    assert config["tracker_store"] == {"type": "redis", "url": "cache.internal", "port": 6380, "use_ssl": False,
-                                       "password": "s3cret", "db": 2, "record_exp": 604800}
+    assert config["tracker_store"] == {"type": MASKING, "store": {
+        "type": "redis", "url": "cache.internal", "port": 6380, "use_ssl": False, "password": "s3cret", "db": 2,
+        "record_exp": 604800}}
     assert config["lock_store"]["db"] == 3 and config["lock_store"]["type"] == "redis"
 
 
@@ -34,3 +41,166 @@ def test_redis_url_adds_tracker_and_lock_stores(tmp_path):
 def test_bad_redis_urls_are_refused(url):
     with pytest.raises(ConfigError):
         redis_stores(url)
+
+
+# ------------------------------------------------------------------ the masking tracker store
+CARD, PHONE, CODE = "6222021234567890123", "13800138000", "357246"
+SECRETS = (CARD, PHONE, CODE, "6222 0212 3456 7890 123", "138-0013-8000", "１３８００１３８０００", "三五七二四六",
+           "幺三八零零幺三八零零零", "3 5 7 2 4 6")
+KEY = "3f2a9b8c4d5e6f708192a3b4c5d6e7f8"
+
+
+@pytest.fixture(scope="module")
+def domain():
+    from rasa.shared.core.domain import Domain
+
+    from assistant.config import REPO_ROOT
+
+    return Domain.load(str(REPO_ROOT / "domain.yml"))
+
+
+@pytest.fixture
+def rasa_env(monkeypatch):
+    """The variables Rasa substitutes into the endpoints file."""
+    monkeypatch.setenv("ACTION_ENDPOINT_URL", "http://127.0.0.1:5055/webhook")
+    monkeypatch.setenv("ACTION_SERVER_SECRET", "test-secret")
+
+
+def load_store(endpoints_path, domain):
+    """The tracker store exactly as `rasa run --endpoints` builds it."""
+    from rasa.core.tracker_store import TrackerStore
+    from rasa.utils.endpoints import read_endpoint_config
+
+    return TrackerStore.create(read_endpoint_config(str(endpoints_path), "tracker_store"), domain)
+
+
+def user(text, intent="inform", entities=(), metadata=None):
+    from rasa.shared.core.events import UserUttered
+
+    parse = {"text": text, "intent": {"name": intent, "confidence": 0.9}, "entities": list(entities)}
+    return UserUttered(text, parse["intent"], list(entities), parse_data=parse, metadata=metadata or {})
+
+
+def entity(text, said, kind, value):
+    start = text.index(said)
+    return {"entity": kind, "start": start, "end": start + len(said), "value": value, "text": said}
+
+
+def a_turn_full_of_numbers():
+    from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet
+
+    first = "我的卡号是6222 0212 3456 7890 123，手机138-0013-8000，转123456元给张三"
+    return [
+        user(first, "transfer_money", [entity(first, "6222 0212 3456 7890 123", "account", CARD),
+                                       entity(first, "123456元", "amount", 12_345_600),
+                                       entity(first, "张三", "payee", "张三")],
+             metadata={"customer_id": "demo", "voice": False, "phone": "１３８００１３８０００"}),
+        SlotSet("transfer_key", KEY), SlotSet("transfer_to_account", "6688"), SlotSet("transfer_amount", 123456.0),
+        SlotSet("transfer_payee", "张三"), BotUttered(f"已记下收款卡号{CARD}", data={"card": CARD, "phone": PHONE}),
+        ActionExecuted("action_listen"),
+        user("验证码是三五七二四六"), SlotSet("transfer_code", "verified"),
+        user("幺三八零零幺三八零零零 3 5 7 2 4 6"),
+    ]
+
+
+def leaks(text):
+    return [s for s in SECRETS if s in text or json.dumps(s)[1:-1] in text]
+
+
+def test_the_runtime_tracker_store_masks_what_it_writes_to_sqlite(tmp_path, rasa_env, domain):
+    import asyncio
+    import sqlite3
+
+    from assistant.stack.tracker_store import MaskingTrackerStore
+
+    store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
+    assert isinstance(store, MaskingTrackerStore)
+
+    async def turn():
+        tracker = await store.get_or_create_tracker("demo")
+        for event in a_turn_full_of_numbers():
+            tracker.update(event)
+        await store.save(tracker)
+        return tracker, await store.retrieve("demo")
+
+    live, stored = asyncio.run(turn())
+    assert live.latest_message.text == "幺三八零零幺三八零零零 3 5 7 2 4 6"  # the running turn keeps the clear text
+    with sqlite3.connect(tmp_path / "trackers.db") as db:
+        rows = [" ".join(map(str, row)) for table, in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+                for row in db.execute(f"SELECT * FROM {table}")]
+    assert len(rows) == len(live.events)
+    assert not [(row[:80], leaks(row)) for row in rows if leaks(row)]
+    assert not leaks((tmp_path / "trackers.db").read_bytes().decode("utf-8", "replace"))
+    assert stored.latest_message.text == "幺三八****八零零零 ******"
+    # What the forms read later is intact: slots (last four, amount, key), intents, entities that are not secret.
+    assert [stored.get_slot(s) for s in ("transfer_key", "transfer_to_account", "transfer_amount",
+                                         "transfer_payee", "transfer_code")] == [KEY, "6688", 123456.0, "张三",
+                                                                                 "verified"]
+    first = next(e for e in stored.events if getattr(e, "intent_name", None) == "transfer_money")
+    assert first.text == "我的卡号是***************0123，手机138****8000，转123456元给张三"
+    spans = {e["entity"]: (e["value"], first.text[e["start"]:e["end"]]) for e in first.parse_data["entities"]}
+    assert spans == {"account": ("***************0123", "***************0123"), "amount": (12_345_600, "123456元"),
+                     "payee": ("张三", "张三")}
+
+
+def test_a_later_turn_appends_to_the_masked_history(tmp_path, rasa_env, domain):
+    import asyncio
+    import sqlite3
+
+    store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
+
+    async def two_turns():
+        tracker = await store.get_or_create_tracker("demo")
+        tracker.update(user(f"卡号{CARD}"))
+        await store.save(tracker)
+        tracker = await store.get_or_create_tracker("demo")  # as Rasa does at the next message
+        tracker.update(user(f"验证码{CODE}"))
+        assert tracker.latest_message.text == f"验证码{CODE}"  # understood and acted on in clear
+        await store.save(tracker)
+        return tracker
+
+    tracker = asyncio.run(two_turns())
+    with sqlite3.connect(tmp_path / "trackers.db") as db:
+        texts = [json.loads(data).get("text") for data, in db.execute("SELECT data FROM events ORDER BY id")]
+    assert len(texts) == len(tracker.events) == 3
+    assert texts[1:] == ["卡号***************0123", "验证码******"]
+
+
+def test_the_redis_tracker_store_gets_masked_trackers(tmp_path, rasa_env, domain):
+    import asyncio
+
+    class FakeRedis(dict):
+        def get(self, key):
+            return dict.get(self, key)
+
+        def set(self, key, value, ex=None):
+            self[key] = value
+
+        def keys(self, pattern="*"):
+            return list(dict.keys(self))
+
+    path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path),
+                                                "REDIS_URL": "redis://cache.internal:6379/0"}))
+    store = load_store(path, domain)
+    store.inner.red = FakeRedis()  # no Redis server here: keep what would be sent to it
+
+    async def turn():
+        tracker = await store.get_or_create_tracker("demo")
+        for event in a_turn_full_of_numbers():
+            tracker.update(event)
+        await store.save(tracker)
+        return await store.retrieve("demo")
+
+    stored = asyncio.run(turn())
+    (value,) = store.inner.red.values()
+    assert CARD[:6] not in value and not leaks(value)
+    assert stored.get_slot("transfer_key") == KEY and stored.latest_message.text == "幺三八****八零零零 ******"
+
+
+def test_the_masking_store_needs_a_real_store_to_wrap(domain):
+    from assistant.stack.tracker_store import MaskingTrackerStore
+
+    with pytest.raises(ValueError):
+        MaskingTrackerStore(domain)
+    with pytest.raises(ValueError):
+        MaskingTrackerStore(domain, store={"type": "assistant.stack.tracker_store.MaskingTrackerStore"})
