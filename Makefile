@@ -10,7 +10,7 @@ ENTITIES ?=
 FORCE ?=
 FULL ?=
 
-.PHONY: run setup test token index train inbox label dismiss validate eval-nlu eval-search eval-realistic bench lock clean logs
+.PHONY: run setup test token index train inbox label dismiss validate eval-nlu eval-search eval-realistic bench bench-load lock clean logs
 
 run:            ## set up what is missing, then run Rasa, the action server and the gateway
 	@./scripts/run.sh run
@@ -61,6 +61,11 @@ bench:          ## latency and training-time benchmarks (figures in README.md)
 	@./scripts/run.sh setup
 	@PYTHONPATH=. $(PY) -m bench.nlu_parse --train
 	@PYTHONPATH=. $(PY) -m bench.search_bench
+	@PYTHONPATH=. $(PY) -m bench.chat_load
+
+bench-load:     ## 100 concurrent conversations for 60 s on a stack of its own: errors, empty replies, latency
+	@./scripts/run.sh setup
+	@PYTHONPATH=. $(PY) -m bench.chat_load
 
 validate:       ## check the training data and domain
 	@./scripts/bootstrap.sh

@@ -73,14 +73,19 @@ def amount_cents(value: Any) -> Optional[int]:
     return cents if cents > 0 else None
 
 
+EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2099, 12, 31)
+
+
 def time_range(tracker: Tracker) -> Optional[Tuple[date, date]]:
     found = last_entity(tracker, "time")
     if not found or not isinstance(found.get("value"), dict):
         return None
     try:
-        return date.fromisoformat(found["value"]["start"]), date.fromisoformat(found["value"]["end"])
-    except (KeyError, ValueError):
+        start, end = date.fromisoformat(found["value"]["start"]), date.fromisoformat(found["value"]["end"])
+    except (KeyError, TypeError, ValueError):
         return None
+    # A typed payload can carry any date: keep to the years a bank's history can hold.
+    return (start, end) if EARLIEST_DATE <= start <= end <= LATEST_DATE else None
 
 
 def account_from_entity(customer: str, tracker: Tracker, entity: Dict[str, Any]) -> Optional[AccountView]:

@@ -115,7 +115,7 @@ class ValidateTransferForm(TaskFormValidation):
                         value: Any) -> Optional[float]:
         cents = amount_cents(value)
         if cents is None:
-            dispatcher.utter_message(text="转账金额需要大于零，请重新告诉我金额。")
+            dispatcher.utter_message(text="这个金额无法转账（需大于零且在限额以内），请重新告诉我金额。")
             return None
         slots = {**slots, "transfer_amount": _amount_yuan(cents)}
         if not slots.get("transfer_from"):

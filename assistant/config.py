@@ -17,6 +17,10 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # Accepted only when ASSISTANT_ENV=dev; the gateway refuses to start with it otherwise.
 DEV_JWT_SECRET = "dev-only-secret-do-not-use-in-production"
 MIN_SECRET_CHARS = 32  # HS256 wants a key of at least 256 bits
+# Every server's listen queue (gateway, Rasa, action server). Rasa opens a new connection for every
+# action call; when the action server's queue of 100 overflowed under load, connections were reset,
+# the action's events were lost and the customer got an empty reply. Linux caps it at somaxconn.
+LISTEN_BACKLOG = 1024
 
 
 class ConfigError(RuntimeError):

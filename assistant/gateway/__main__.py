@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from assistant.config import ConfigError, Settings
+from assistant.config import LISTEN_BACKLOG, ConfigError, Settings
 from assistant.log_masking import install as mask_logs
 
 
@@ -19,7 +19,7 @@ def main() -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    app.run(host=settings.host, port=settings.port, access_log=False, motd=False, workers=1)
+    app.run(host=settings.host, port=settings.port, access_log=False, motd=False, workers=1, backlog=LISTEN_BACKLOG)
     return 0
 
 

@@ -10,7 +10,7 @@ from assistant.db.engine import session_scope
 from assistant.desk.handoffs import (agent_queue, agent_reply, claim, end_handoff, handoff_view, line_view,
                                      visible_handoff)
 from assistant.gateway.security import require_role
-from assistant.gateway.validation import clean_text, json_object
+from assistant.gateway.validation import clean_text, json_object, path_id
 
 bp = Blueprint("agent_api")
 MAX_REPLY_CHARS = 1000
@@ -35,7 +35,7 @@ async def queue(request: Request) -> HTTPResponse:
 @require_role("agent")
 async def transcript(request: Request, handoff_id: int) -> HTTPResponse:
     with session_scope(_db(request)) as session:
-        handoff = visible_handoff(session, handoff_id, _agent(request))
+        handoff = visible_handoff(session, path_id(handoff_id), _agent(request))
         return json({"handoff": handoff_view(session, handoff),
                      "transcript": [line_view(line) for line in handoff.messages]})
 
@@ -44,12 +44,13 @@ async def transcript(request: Request, handoff_id: int) -> HTTPResponse:
 @require_role("agent")
 async def claim_handoff(request: Request, handoff_id: int) -> HTTPResponse:
     with session_scope(_db(request), write=True) as session:
-        return json({"handoff": handoff_view(session, claim(session, handoff_id, _agent(request)))})
+        return json({"handoff": handoff_view(session, claim(session, path_id(handoff_id), _agent(request)))})
 
 
 @bp.post("/api/agent/handoffs/<handoff_id:int>/messages")
 @require_role("agent")
 async def reply(request: Request, handoff_id: int) -> HTTPResponse:
+    handoff_id = path_id(handoff_id)
     text = clean_text(json_object(request).get("text"), field="text", max_chars=MAX_REPLY_CHARS)
     with session_scope(_db(request), write=True) as session:
         return json({"message": line_view(agent_reply(session, handoff_id, _agent(request), text))}, status=201)
@@ -57,7 +58,7 @@ async def reply(request: Request, handoff_id: int) -> HTTPResponse:
 
 async def _end(request: Request, handoff_id: int, outcome: str) -> HTTPResponse:
     with session_scope(_db(request), write=True) as session:
-        return json({"handoff": handoff_view(session, end_handoff(session, handoff_id, _agent(request), outcome))})
+        return json({"handoff": handoff_view(session, end_handoff(session, path_id(handoff_id), _agent(request), outcome))})
 
 
 @bp.post("/api/agent/handoffs/<handoff_id:int>/close")

@@ -1,6 +1,8 @@
 """Builds the gateway Sanic app from settings; ``python -m assistant.gateway`` runs it."""
 from __future__ import annotations
 
+import os
+
 from sanic import Sanic
 from sanic.http import Http
 
@@ -9,7 +11,9 @@ from assistant.db.engine import session_scope
 from assistant.db.seed import seed_demo_data
 from assistant.bank.service import BankService
 from assistant.gateway import agent_api, bank_api, chat, health, search_api, stats_api, trainer_api, web
-from assistant.gateway.errors import register_error_handlers
+from assistant.gateway.errors import quiet_sanic_errors, register_error_handlers
+from assistant.gateway.protocol import GatewayApp
+from assistant.gateway.rate_limit import limits_from_env
 from assistant.gateway.rasa_client import RasaClient
 from assistant.search_clicks import ClickStats
 from assistant.training.jobs import TrainingJobs
@@ -17,11 +21,15 @@ from search_index.service import SearchService
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 60 * 1024
+# Every blueprint the gateway serves (the security fuzz test walks the routes of exactly these).
+BLUEPRINT_MODULES = (chat, health, web, bank_api, search_api, agent_api, trainer_api, stats_api)
 
 
 def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
+    settings.check_bind()  # dev mode (tokens of any role for anyone) only on loopback
     jwt_secret = settings.effective_jwt_secret()  # refuses the dev secret outside dev: fail before serving
-    app = Sanic(name)
+    rate_limits = limits_from_env(os.environ)  # a bad ASSISTANT_RATE_* fails here too
+    app = GatewayApp(name)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
     app.config.FALLBACK_ERROR_FORMAT = "json"
     # Long (hostile) search URLs — 10 KB of Chinese is ~30 KB percent-encoded — must reach the handler
@@ -30,15 +38,17 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     app.config.REQUEST_MAX_HEADER_SIZE = MAX_HEADER_BYTES
     app.ctx.settings = settings
     app.ctx.jwt_secret = jwt_secret
-    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token)
+    app.ctx.rate_limits = rate_limits
+    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.channel_secret)
     app.ctx.search = SearchService(settings.search_index_dir)
     app.ctx.bank = BankService(settings.database_url)
     app.ctx.clicks = ClickStats(settings.database_url)
     app.ctx.training = TrainingJobs(settings)
 
-    for module in (chat, health, web, bank_api, search_api, agent_api, trainer_api, stats_api):
+    for module in BLUEPRINT_MODULES:
         app.blueprint(module.bp)
     register_error_handlers(app)
+    quiet_sanic_errors()
 
     @app.before_server_start
     async def _start(app_: Sanic, _loop) -> None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Optional
+from typing import Optional, Tuple
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -12,7 +12,7 @@ from assistant.bank.book import by_category
 from assistant.bank.service import BankService
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
-from assistant.gateway.validation import query_int
+from assistant.gateway.validation import query_date, query_int
 from assistant.money import format_cny
 
 bp = Blueprint("bank_api")
@@ -21,16 +21,6 @@ MAX_FILTER_CHARS = 32
 
 def _bank(request: Request) -> BankService:
     return request.app.ctx.bank
-
-
-def _date(request: Request, name: str) -> Optional[date]:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError as exc:
-        raise ApiError(400, "invalid_date", f"{name} 应为 YYYY-MM-DD 格式的日期") from exc
 
 
 def _text(request: Request, name: str) -> Optional[str]:
@@ -42,8 +32,8 @@ def _text(request: Request, name: str) -> Optional[str]:
     return raw
 
 
-def _range(request: Request) -> Any:
-    start, end = _date(request, "start"), _date(request, "end")
+def _range(request: Request) -> Tuple[Optional[date], Optional[date]]:
+    start, end = query_date(request, "start"), query_date(request, "end")
     if start and end and start > end:
         raise ApiError(400, "invalid_date", "start 不能晚于 end")
     return start, end

@@ -25,6 +25,7 @@ from assistant.desk.turns import log_turn
 from assistant.gateway.asr import Understanding, read_alternatives, understand
 from assistant.gateway.errors import ApiError
 from assistant.gateway.rasa_client import RasaUnavailable, Turn, to_reply_messages
+from assistant.gateway.rate_limit import rate_limited
 from assistant.gateway.security import require_role
 from assistant.gateway.validation import clean_text, json_object, query_int
 
@@ -147,6 +148,7 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
 
 @bp.post("/api/chat")
 @require_role("customer")
+@rate_limited("chat")
 async def chat(request: Request) -> HTTPResponse:
     body = json_object(request)
     text = clean_text(body.get("message"))

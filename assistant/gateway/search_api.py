@@ -9,6 +9,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from assistant.gateway.errors import ApiError
+from assistant.gateway.rate_limit import rate_limited
 from assistant.gateway.security import principal_of, require_role
 from assistant.gateway.validation import json_object, query_int, strip_controls
 from search_index.catalog import ENTRY_TYPES
@@ -59,6 +60,7 @@ def _run(request: Request, q: str, limit: int, types: Optional[List[str]]) -> Tu
 
 
 @bp.get("/api/search")
+@rate_limited("search")
 async def search(request: Request) -> HTTPResponse:
     q = _query(request)
     hits, took = _run(request, q, query_int(request, "limit", 10, 1, MAX_LIMIT, "invalid_limit"), _types(request))
@@ -66,6 +68,7 @@ async def search(request: Request) -> HTTPResponse:
 
 
 @bp.get("/api/suggest")
+@rate_limited("search")
 async def suggest(request: Request) -> HTTPResponse:
     q = _query(request)
     hits, took = _run(request, q, SUGGESTIONS, _types(request))
@@ -76,6 +79,7 @@ async def suggest(request: Request) -> HTTPResponse:
 
 @bp.post("/api/click")
 @require_role("customer")
+@rate_limited("search")
 async def click(request: Request) -> HTTPResponse:
     body = json_object(request)
     entry_id, query = body.get("id"), body.get("query", "")

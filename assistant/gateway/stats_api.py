@@ -3,7 +3,6 @@ top missed messages over a time range (``from``/``to`` as dates or ISO times, UT
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Optional
 
 from sanic import Blueprint
 from sanic.request import Request
@@ -14,30 +13,17 @@ from assistant.desk.intents import label_of
 from assistant.desk.stats import compute_stats
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
-from assistant.gateway.validation import query_int
+from assistant.gateway.validation import query_int, query_moment
 
 bp = Blueprint("stats_api")
 MAX_RANGE = timedelta(days=366)
 
 
-def _moment(request: Request, name: str) -> Optional[datetime]:
-    raw = request.args.get(name)
-    if raw is None or raw == "":
-        return None
-    try:
-        if len(raw) == 10:  # a date: the whole day
-            return datetime.fromisoformat(raw) + (timedelta(days=1) if name == "to" else timedelta(0))
-        moment = datetime.fromisoformat(raw.removesuffix("Z"))
-    except ValueError as exc:
-        raise ApiError(400, "invalid_date", f"{name} 应为 YYYY-MM-DD 或 ISO 时间") from exc
-    return moment.replace(tzinfo=None)
-
-
 @bp.get("/api/admin/stats")
 @require_role("admin", "trainer")
 async def stats(request: Request) -> HTTPResponse:
-    end = _moment(request, "to") or datetime.utcnow() + timedelta(seconds=1)
-    start = _moment(request, "from") or end - timedelta(days=7)
+    end = query_moment(request, "to", end_of_day=True) or datetime.utcnow() + timedelta(seconds=1)
+    start = query_moment(request, "from") or end - timedelta(days=7)
     if start >= end:
         raise ApiError(400, "invalid_date", "from 应早于 to")
     if end - start > MAX_RANGE:

@@ -13,7 +13,7 @@ from assistant.desk.inbox import STATUSES, item_view, list_items
 from assistant.desk.intents import label_of
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
-from assistant.gateway.validation import json_object, query_int
+from assistant.gateway.validation import json_object, path_id, query_int
 from assistant.training.inbox_actions import dismiss_item, label_item
 from assistant.training.labels import domain_names, parse_entities
 
@@ -40,6 +40,7 @@ async def inbox(request: Request) -> HTTPResponse:
 @bp.post("/api/trainer/inbox/<item_id:int>/label")
 @require_role(*TRAINERS)
 async def label(request: Request, item_id: int) -> HTTPResponse:
+    item_id = path_id(item_id)
     body = json_object(request)
     intent = body.get("intent")
     if not isinstance(intent, str) or not intent.strip():
@@ -54,7 +55,7 @@ async def label(request: Request, item_id: int) -> HTTPResponse:
 @bp.post("/api/trainer/inbox/<item_id:int>/dismiss")
 @require_role(*TRAINERS)
 async def dismiss(request: Request, item_id: int) -> HTTPResponse:
-    return json(dismiss_item(request.app.ctx.settings, item_id, request.ctx.principal.sub))
+    return json(dismiss_item(request.app.ctx.settings, path_id(item_id), request.ctx.principal.sub))
 
 
 @bp.post("/api/trainer/train")

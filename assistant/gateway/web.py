@@ -1,6 +1,7 @@
 """The web page (chat panel + search box) and, in dev only, a token for it."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from sanic import Blueprint
@@ -11,9 +12,9 @@ from assistant.auth import ROLES, mint_token
 from assistant.gateway.errors import ApiError
 
 STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+# A static file's name: checked before the file system sees it (a 300-character name raised ENAMETOOLONG).
+_STATIC_NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
 bp = Blueprint("web")
-
-
 
 
 async def _page(name: str) -> HTTPResponse:
@@ -40,6 +41,8 @@ async def trainer_page(_: Request) -> HTTPResponse:
 
 @bp.get("/static/<name:str>")
 async def static(_: Request, name: str) -> HTTPResponse:
+    if not _STATIC_NAME_RE.fullmatch(name):
+        raise ApiError(404, "not_found", "请求的资源不存在")
     path = (STATIC_DIR / name).resolve()
     if path.parent != STATIC_DIR or not path.is_file():
         raise ApiError(404, "not_found", "请求的资源不存在")

@@ -22,12 +22,12 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from assistant.config import LISTEN_BACKLOG
 from assistant.log_masking import install
 
 SECRET_HEADER = "X-Action-Secret"
 SECRET_ENV = "ACTION_SERVER_SECRET"
 OPEN_PATHS = frozenset({"/health"})
-LISTEN_BACKLOG = 1024
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from assistant.config import REPO_ROOT, Settings
+from assistant.config import LISTEN_BACKLOG, REPO_ROOT, Settings
 from assistant.stack.endpoints import runtime_endpoints
 from assistant.stack.lifetime import die_with_parent
 from assistant.stack.setup_steps import child_env, say
@@ -56,7 +56,9 @@ class Supervisor:
 
     def start(self) -> None:
         self.settings.save_internal_secrets()
-        env = child_env(self.settings, {"SANIC_HOST": "127.0.0.1", **self.settings.internal_secrets_env()})
+        # SANIC_BACKLOG: Rasa's listen queue (its default, 100, overflows under 100+ conversations).
+        env = child_env(self.settings, {"SANIC_HOST": "127.0.0.1", "SANIC_BACKLOG": str(LISTEN_BACKLOG),
+                                        **self.settings.internal_secrets_env()})
         for svc in self.services:
             log = open(svc.log_path, "ab", buffering=0)
             svc.process = subprocess.Popen(svc.cmd, cwd=REPO_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -97,6 +97,9 @@ class Stack:
             "RASA_AUTH_TOKEN": self.rasa_token,
             "ASSISTANT_CHANNEL_SECRET": self.channel_secret,
             "ACTION_SERVER_SECRET": self.action_secret,
+            # Scripted tests send hundreds of turns as one customer; the limit itself is tested apart.
+            "ASSISTANT_RATE_CHAT": "300,10",
+            "ASSISTANT_RATE_SEARCH": "1000,100",
         })
         env.pop("DATABASE_URL", None)
         env.pop("SEARCH_INDEX_DIR", None)

@@ -19,3 +19,16 @@ def test_to_cents_refuses_non_amounts(value):
     with pytest.raises(InvalidAmount):
         to_cents(value)
 
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), "1e999999", "-1e999999", 1e308, 10**30,
+                                   "10000000000000.01", "1e-999999999", "sNaN"])
+def test_to_cents_refuses_non_finite_and_absurd_amounts(value):
+    """A typed payload like /transfer_money{"amount": 1e999999} must end as InvalidAmount, not an overflow."""
+    with pytest.raises(InvalidAmount):
+        to_cents(value)
+
+
+def test_to_cents_keeps_the_largest_plausible_amount_exact():
+    assert to_cents("10000000000000") == 10**15
+    assert to_cents("9999999999999.99") == 10**15 - 1
