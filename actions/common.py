@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 from assistant.bank.service import BankService
-from assistant.bank.types import AccountView
+from assistant.bank.types import EARLIEST_DATE, LATEST_DATE, AccountView
 from assistant.config import Settings
 from assistant.money import InvalidAmount, to_cents
 
@@ -71,9 +71,6 @@ def amount_cents(value: Any) -> Optional[int]:
     except InvalidAmount:
         return None
     return cents if cents > 0 else None
-
-
-EARLIEST_DATE, LATEST_DATE = date(1970, 1, 1), date(2099, 12, 31)
 
 
 def time_range(tracker: Tracker) -> Optional[Tuple[date, date]]:

@@ -12,6 +12,10 @@ DAILY_TRANSFER_LIMIT_CENTS = 20_000_000  # ¥200,000.00
 CODE_REQUIRED_FROM_CENTS = 500_000  # ¥5,000.00 and more needs an SMS code
 CODE_TTL_SECONDS = 300
 CODE_MAX_ATTEMPTS = 3
+# The dates a query about the bank's records may name: far enough from date.min/max that a day or a
+# week either side cannot overflow (a typed payload or a URL can carry 9999-12-31).
+EARLIEST_DATE = date(1970, 1, 1)
+LATEST_DATE = date(2099, 12, 31)
 
 
 class BankError(Exception):

@@ -123,7 +123,7 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
         turn = await rasa.send_message(customer_id, text, _metadata(customer_id, understood is not None, body))
     except RasaUnavailable as exc:
         logger.warning("rasa unavailable: %s", exc)
-        raise ApiError(503, "assistant_unavailable", "助手暂时无法响应，请稍后再试") from exc
+        raise ApiError(503, "assistant_unavailable", "助手暂时无法响应，请稍后再试；如刚才在办理业务，结果请以账户记录为准") from exc
     replies, busy = bot_replies(turn)
     if busy:
         logger.error("rasa turn of %s %s; told the customer to check the account records",

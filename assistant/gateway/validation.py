@@ -10,14 +10,12 @@ from typing import Any, Dict, List, Optional, Tuple
 from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
+from assistant.bank.types import EARLIEST_DATE, LATEST_DATE
 from assistant.gateway.errors import ApiError
 
 MAX_MESSAGE_CHARS = 500
 # Database ids are signed 64-bit: a larger one is refused before it reaches SQL (OverflowError there).
 MAX_ID = 2**62
-# Dates a query may name: far enough from date.min/max that a day or a week either side cannot overflow.
-EARLIEST_DATE = date(1970, 1, 1)
-LATEST_DATE = date(2099, 12, 31)
 MAX_DATE_CHARS = 40
 MAX_JSON_INT = 2**63 - 1
 MAX_JSON_DEPTH = 32  # no endpoint takes more than a few levels
