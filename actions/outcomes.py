@@ -16,9 +16,11 @@ from assistant.bank.outcomes import Outcome
 from assistant.money import format_cny
 
 WHAT = {"transfer": "转账", "repayment": "还款"}
-# "刚才那笔成功了吗", "我刚转的钱到了吗": a question about the customer's own latest operation.
+# "刚才那笔成功了吗", "我刚转的钱到了吗": a question about the customer's own latest money movement
+# (a money word is required: "刚办的挂失办好了吗" or "刚才问的你明白了吗" are other questions).
 ASKS_LATEST = re.compile(r"(刚才|刚刚|方才|上一笔|最近一笔|刚转|刚还|刚办|刚付)[^，,。？?！!]{0,8}"
                          r"(成功|到账|到了|到没|好了|完成|办好|转过去|转出去|了吗|了没)")
+MONEY_WORD = re.compile(r"笔|钱|转|还款|还的|汇|付款|款")
 LATEST_BUTTONS = [{"title": "查看交易明细", "payload": "/query_transactions"},
                   {"title": "转人工客服", "payload": "/human_agent"}]
 
@@ -36,11 +38,12 @@ def describe(outcome: Outcome, retry: bool = True) -> str:
             f"{receipt.recipient_label}，从{receipt.from_account.label}付款。" + ("无需重复操作。" if retry else ""))
 
 
-def outcome_text(customer: str, key: Optional[str]) -> Optional[str]:
-    """The stored outcome of the request with ``key``; None when it did not run."""
+def outcome_text(customer: str, key: Optional[str], freeze: bool = True) -> Optional[str]:
+    """The stored outcome of the request with ``key``; None when it did not run. ``freeze=False``
+    looks at money movements only (the transfer and repayment forms ask on every turn)."""
     if not key:
         return None
-    done = bank().outcome(customer, key)
+    done = bank().outcome(customer, key, freeze)
     return describe(done) if done is not None else None
 
 
@@ -58,7 +61,8 @@ class ActionAffirmNothingPending(Action):
 
 def latest_outcome_reply(dispatcher: CollectingDispatcher, tracker: Tracker) -> bool:
     """Answer "刚才那笔成功了吗" from the ledger; False when the message asks something else."""
-    if not ASKS_LATEST.search(customer_words(tracker)):
+    words = customer_words(tracker)
+    if not ASKS_LATEST.search(words) or not MONEY_WORD.search(words) or "挂失" in words:
         return False
     done = bank().latest_outcome(customer_id(tracker))
     text = describe(done, retry=False) if done is not None else "没有查到您最近通过助手办理的转账或还款，资金未发生变动。"

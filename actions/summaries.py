@@ -13,6 +13,7 @@ from typing import Dict, List, Optional
 from rasa_sdk import Tracker
 
 SUMMARY_KEY = "summary_key"
+RESHOWN = "reshow_of"  # on the note before a summary shown again because a 确认 did not match it
 KEY_LETTERS = 24
 
 
@@ -40,6 +41,17 @@ def summaries_shown(tracker: Tracker, prefix: str) -> List[str]:
         if isinstance(custom, dict) and custom.get("summary_of") == prefix and custom.get(SUMMARY_KEY):
             keys.append(custom[SUMMARY_KEY])
     return keys[::-1]
+
+
+def reshown_in_last_turn(tracker: Tracker, key: str) -> bool:
+    """The bot's answer to the previous message showed the summary of ``key`` again (after a 确认 that
+    did not match), and nothing was said in between: a plain 确认 now confirms what was just shown."""
+    users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
+    if len(users) < 2:
+        return False
+    between = tracker.events[users[-2] + 1:users[-1]]
+    return any(event.get("event") == "bot" and ((event.get("data") or {}).get("custom") or {}).get(RESHOWN) == key
+               for event in between)
 
 
 def summary_data(prefix: str, key: str) -> Dict[str, str]:

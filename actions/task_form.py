@@ -27,7 +27,7 @@ from rasa_sdk.forms import FormValidationAction
 
 from actions.common import bank, customer_id, latest_intent, latest_text, six_digits
 from actions.outcomes import outcome_text
-from actions.summaries import new_key, summaries_shown, summary_key_said
+from actions.summaries import RESHOWN, new_key, reshown_in_last_turn, summaries_shown, summary_key_said
 from assistant.bank.types import BankError
 
 # Intents whose entities may change the details of an open form.
@@ -103,11 +103,12 @@ class TaskFormValidation(FormValidationAction):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         activating = (tracker.active_loop or {}).get("name") != self.form_name()
         slots = {s: (None if activating else tracker.get_slot(s)) for s in self.all_slots()}
+        before = dict(slots)
         updates: Dict[str, Any] = {s: None for s in slots} if activating else {}
         if activating:
             updates[self.slot("key")] = new_key()
         elif slots.get(self.slot("key")):
-            done = self.outcome_text(slots[self.slot("key")], tracker)
+            done = outcome_text(customer_id(tracker), slots[self.slot("key")], freeze=self.kind == "freeze")
             if done is not None:  # a retry of a request that already went through: say so, move nothing
                 dispatcher.utter_message(text=done)
                 return [SlotSet(self.slot("abort"), "done"), SlotSet("requested_slot", None)]
@@ -121,17 +122,20 @@ class TaskFormValidation(FormValidationAction):
             short_answer = len(latest_text(tracker)) <= SHORT_ANSWER_CHARS
             new = {k: v for k, v in new.items() if short_answer and k == requested}
         if new:
-            checked = self.validate_details(dispatcher, tracker, {**slots, **new}, new)
-            changed = any(v is not None and v != slots.get(k) for k, v in checked.items())
-            updates.update(checked)  # refusals are None: the form asks again instead of rejecting
-            if changed and not activating:
-                # New details: the old summary, confirmation and code no longer apply.
-                updates.update({self.slot("confirmed"): None, self.slot("code"): None,
-                                self.slot("needs_code"): None, self.slot("key"): new_key()})
+            # Refusals are None: the form asks again instead of rejecting.
+            updates.update(self.validate_details(dispatcher, tracker, {**slots, **new}, new))
         slots.update(updates)
         for k, v in self.defaults(tracker, slots).items():
             if slots.get(k) is None and v is not None:
                 updates[k] = slots[k] = v
+        details = [*self.detail_slots(slots), *self.extra_detail_slots()]
+        if not activating and any(slots.get(s) != before.get(s) for s in details):
+            # Different details (a correction, or a refused one replaced by its default): the old summary,
+            # confirmation and code no longer apply; a new key means a new summary to confirm.
+            rotation = {self.slot("confirmed"): None, self.slot("code"): None, self.slot("needs_code"): None,
+                        self.slot("key"): new_key()}
+            updates.update(rotation)
+            slots.update(rotation)
 
         if not new and requested == self.slot("confirmed"):
             updates.update(self._confirm_step(dispatcher, tracker, slots, intent))
@@ -145,8 +149,10 @@ class TaskFormValidation(FormValidationAction):
     def _confirm_step(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
                       intent: str) -> Dict[str, Any]:
         if intent == "affirm":
-            if not self.confirms_current(tracker, slots[self.slot("key")]):
-                dispatcher.utter_message(text="办理信息已有变动，为保障资金安全，请核对下面的最新信息后再确认。")
+            key = slots[self.slot("key")]
+            if not self.confirms_current(tracker, key):
+                dispatcher.utter_message(text="办理信息已有变动，为保障资金安全，请核对下面的最新信息后再确认。",
+                                         json_message={RESHOWN: key})
                 return {self.slot("confirmed"): None}  # the form asks again: the current summary is shown
             try:
                 needs_code = self.needs_code(tracker, slots)
@@ -161,16 +167,13 @@ class TaskFormValidation(FormValidationAction):
 
     def confirms_current(self, tracker: Tracker, key: str) -> bool:
         """A 确认 applies to the current details only if the customer saw them: the client names the
-        summary it showed, or — saying nothing — only summaries of these very details were shown."""
+        summary it showed, or — saying nothing — only summaries of these very details were shown, or
+        the current summary was shown again in answer to the message just before this one."""
         said = summary_key_said(tracker)
         if said is not None:
             return said == key
         shown = summaries_shown(tracker, self.prefix)
-        return bool(shown) and set(shown) == {key}
-
-    def outcome_text(self, key: str, tracker: Tracker) -> Optional[str]:
-        """What already happened to the request with this key (None when nothing did)."""
-        return outcome_text(customer_id(tracker), key)
+        return (bool(shown) and set(shown) == {key}) or reshown_in_last_turn(tracker, key)
 
     def _code_step(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any]) -> Dict[str, Any]:
         entered = six_digits(latest_text(tracker))

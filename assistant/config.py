@@ -21,6 +21,14 @@ MIN_SECRET_CHARS = 32  # HS256 wants a key of at least 256 bits
 # action call; when the action server's queue of 100 overflowed under load, connections were reset,
 # the action's events were lost and the customer got an empty reply. Linux caps it at somaxconn.
 LISTEN_BACKLOG = 1024
+# The longest customer message (the gateway refuses longer ones; Rasa's channel is the backstop).
+MAX_MESSAGE_CHARS = 500
+# The internal hops' secrets: environment variables, and the headers that carry them.
+RASA_TOKEN_ENV = "RASA_AUTH_TOKEN"
+CHANNEL_SECRET_ENV = "ASSISTANT_CHANNEL_SECRET"
+ACTION_SECRET_ENV = "ACTION_SERVER_SECRET"
+CHANNEL_SECRET_HEADER = "X-Gateway-Secret"
+ACTION_SECRET_HEADER = "X-Action-Secret"
 
 
 class ConfigError(RuntimeError):
@@ -43,7 +51,7 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
 @dataclass(frozen=True)
 class Settings:
     env: str = "prod"
-    jwt_secret: str = ""
+    jwt_secret: str = field(default="", repr=False)
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_port: int = 5005
@@ -51,9 +59,9 @@ class Settings:
     # Secrets of the internal hops (gateway → Rasa API / channel, Rasa → action server). The launcher
     # generates fresh ones at every start when they are not configured; they travel in the children's
     # environment only (never on a command line, never in a file or a log).
-    rasa_auth_token: Optional[str] = None
-    channel_secret: Optional[str] = None
-    action_secret: Optional[str] = None
+    rasa_auth_token: Optional[str] = field(default=None, repr=False)
+    channel_secret: Optional[str] = field(default=None, repr=False)
+    action_secret: Optional[str] = field(default=None, repr=False)
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data")
     database_url: str = ""
     search_index_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "search_index")
@@ -90,9 +98,9 @@ class Settings:
             port=_int(env, "ASSISTANT_PORT", 8000),
             rasa_port=_int(env, "RASA_PORT", 5005),
             actions_port=_int(env, "ACTIONS_PORT", 5055),
-            rasa_auth_token=env.get("RASA_AUTH_TOKEN") or None,
-            channel_secret=env.get("ASSISTANT_CHANNEL_SECRET") or None,
-            action_secret=env.get("ACTION_SERVER_SECRET") or None,
+            rasa_auth_token=env.get(RASA_TOKEN_ENV) or None,
+            channel_secret=env.get(CHANNEL_SECRET_ENV) or None,
+            action_secret=env.get(ACTION_SECRET_ENV) or None,
             data_dir=data_dir,
             database_url=database_url,
             search_index_dir=Path(env.get("SEARCH_INDEX_DIR") or data_dir / "search_index").resolve(),
@@ -113,27 +121,26 @@ class Settings:
         return self.data_dir / "run" / "internal-secrets.json"
 
     def save_internal_secrets(self) -> None:
-        """Write the secrets readable by this user only (0600), for CLI tools that talk to Rasa."""
+        """Leave the API token readable by this user only (0600), for CLI tools that talk to Rasa
+        (`make train`); the other secrets stay in the processes' environment."""
         self.secrets_file.parent.mkdir(parents=True, exist_ok=True)
         self.secrets_file.unlink(missing_ok=True)
         fd = os.open(self.secrets_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(self.internal_secrets_env(), out)
+            json.dump({RASA_TOKEN_ENV: self.rasa_auth_token}, out)
 
     def with_stack_secrets(self) -> "Settings":
-        """These settings plus the running stack's generated secrets, for those not configured."""
+        """These settings plus the running stack's generated API token, when none is configured."""
         try:
             saved = json.loads(self.secrets_file.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return self
-        return replace(self, rasa_auth_token=self.rasa_auth_token or saved.get("RASA_AUTH_TOKEN"),
-                       channel_secret=self.channel_secret or saved.get("ASSISTANT_CHANNEL_SECRET"),
-                       action_secret=self.action_secret or saved.get("ACTION_SERVER_SECRET"))
+        return replace(self, rasa_auth_token=self.rasa_auth_token or saved.get(RASA_TOKEN_ENV))
 
     def internal_secrets_env(self) -> Dict[str, str]:
         """The environment variables that hand the internal secrets to the stack's processes."""
-        pairs = {"RASA_AUTH_TOKEN": self.rasa_auth_token, "ASSISTANT_CHANNEL_SECRET": self.channel_secret,
-                 "ACTION_SERVER_SECRET": self.action_secret}
+        pairs = {RASA_TOKEN_ENV: self.rasa_auth_token, CHANNEL_SECRET_ENV: self.channel_secret,
+                 ACTION_SECRET_ENV: self.action_secret}
         return {k: v for k, v in pairs.items() if v}
 
     def check_bind(self) -> None:

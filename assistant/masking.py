@@ -22,7 +22,7 @@ DIGIT_VALUES: Dict[str, str] = {
     "五": "5", "六": "6", "七": "7", "拐": "7", "八": "8", "九": "9",
 }
 _ID_CHECK_CHARS = frozenset("XxＸｘ")  # the last character of an 18-character ID number
-_SEPARATORS = " \u3000\t-－‐–—.．·_"
+_SEPARATORS = " \u3000\t-－‐–—.．·_/,，、()（）"  # speech recognizers put commas between digit groups
 _RUN = re.compile(rf"\d(?:[{re.escape(_SEPARATORS)}]{{0,3}}\d)*")
 _ID_CHECK = re.compile(rf"[{re.escape(_SEPARATORS)}]{{0,3}}X")
 

@@ -160,11 +160,11 @@ class BankService:
             return book.records(s, customer_id, start, end, category, direction)
 
     # ------------------------------------------------------------------ outcomes of executed requests
-    def outcome(self, customer_id: str, key: str) -> Optional[outcomes.Outcome]:
+    def outcome(self, customer_id: str, key: str, freeze: bool = True) -> Optional[outcomes.Outcome]:
         """What the request with this key did, if it ran (a key of another customer: nothing)."""
         with session_scope(self.url) as s:
             try:
-                return outcomes.outcome_of(s, customer_id, key)
+                return outcomes.outcome_of(s, customer_id, key, freeze)
             except BankError:
                 return None
 

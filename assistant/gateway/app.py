@@ -6,7 +6,7 @@ import os
 from sanic import Sanic
 from sanic.http import Http
 
-from assistant.config import Settings
+from assistant.config import CHANNEL_SECRET_ENV, ConfigError, Settings
 from assistant.db.engine import session_scope
 from assistant.db.seed import seed_demo_data
 from assistant.bank.service import BankService
@@ -27,6 +27,9 @@ BLUEPRINT_MODULES = (chat, health, web, bank_api, search_api, agent_api, trainer
 
 def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     settings.check_bind()  # dev mode (tokens of any role for anyone) only on loopback
+    if not settings.channel_secret:
+        raise ConfigError(f"{CHANNEL_SECRET_ENV} is not set: the gateway cannot reach Rasa's channel "
+                          "(the launcher generates it; set it when starting the gateway by hand)")
     jwt_secret = settings.effective_jwt_secret()  # refuses the dev secret outside dev: fail before serving
     rate_limits = limits_from_env(os.environ)  # a bad ASSISTANT_RATE_* fails here too
     app = GatewayApp(name)

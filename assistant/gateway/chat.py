@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import weakref
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -85,6 +86,9 @@ BUSY_TEXT = ("系统繁忙，刚才的操作结果请以账户记录为准。您
              "或稍后问我“刚才那笔成功了吗”。")
 
 
+SUMMARY_KEY_RE = re.compile(r"[a-z]{8,64}")  # request keys are lower-case letters (actions/summaries.py)
+
+
 def busy_reply() -> Dict[str, Any]:
     return {"text": BUSY_TEXT, "buttons": [{"title": "查看交易明细", "payload": "/query_transactions"}],
             "data": {"type": "busy", "from": "system"}}
@@ -105,7 +109,7 @@ def _metadata(customer_id: str, voice: bool, body: Dict[str, Any]) -> Dict[str, 
     client last showed (``summary_key``), so a typed 确认 confirms only what this client saw."""
     meta: Dict[str, Any] = {"customer_id": customer_id, "voice": voice}
     key = body.get("summary_key")
-    if isinstance(key, str) and 0 < len(key) <= 64 and key.isalnum():
+    if isinstance(key, str) and SUMMARY_KEY_RE.fullmatch(key):
         meta["summary_key"] = key
     return meta
 

@@ -9,13 +9,14 @@ from urllib.parse import quote
 
 import aiohttp
 
+from assistant.config import CHANNEL_SECRET_HEADER
+
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error."""
 
 
 CHANNEL_PATH = "/webhooks/gateway/webhook"
-CHANNEL_SECRET_HEADER = "X-Gateway-Secret"
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from assistant.bank.types import EARLIEST_DATE, LATEST_DATE
+from assistant.config import MAX_MESSAGE_CHARS
 from assistant.gateway.errors import ApiError
 
-MAX_MESSAGE_CHARS = 500
 # Database ids are signed 64-bit: a larger one is refused before it reaches SQL (OverflowError there).
 MAX_ID = 2**62
 MAX_DATE_CHARS = 40

@@ -22,11 +22,9 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from assistant.config import LISTEN_BACKLOG
+from assistant.config import ACTION_SECRET_ENV, ACTION_SECRET_HEADER, LISTEN_BACKLOG
 from assistant.log_masking import install
 
-SECRET_HEADER = "X-Action-Secret"
-SECRET_ENV = "ACTION_SERVER_SECRET"
 OPEN_PATHS = frozenset({"/health"})
 
 logger = logging.getLogger(__name__)
@@ -35,7 +33,7 @@ logger = logging.getLogger(__name__)
 def create_action_app(secret: str, package: str = "actions") -> Sanic:
     """rasa_sdk's app for ``package`` behind the shared-secret check."""
     if not secret:
-        raise ValueError(f"{SECRET_ENV} is not set: the action server refuses to run without a secret")
+        raise ValueError(f"{ACTION_SECRET_ENV} is not set: the action server refuses to run without a secret")
     from rasa_sdk.endpoint import create_app
 
     app = create_app(package, cors_origins=None)
@@ -45,7 +43,7 @@ def create_action_app(secret: str, package: str = "actions") -> Sanic:
     async def require_secret(request: Request) -> Optional[HTTPResponse]:
         if request.path in OPEN_PATHS:
             return None
-        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")
+        given = request.headers.get(ACTION_SECRET_HEADER, "").encode("utf-8", "replace")
         if not hmac.compare_digest(given, expected):
             return response.json({"error": "action server secret missing or wrong"}, status=401)
         return None
@@ -66,7 +64,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s actions %(levelname)s %(name)s %(message)s")
     install()  # no card or phone number, no code reaches actions.log in clear
     try:
-        app = create_action_app(os.environ.get(SECRET_ENV, ""), args.actions)
+        app = create_action_app(os.environ.get(ACTION_SECRET_ENV, ""), args.actions)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -17,15 +17,13 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from sanic import Blueprint, response
+
+from assistant.config import CHANNEL_SECRET_ENV, CHANNEL_SECRET_HEADER, MAX_MESSAGE_CHARS
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 logger = logging.getLogger(__name__)
 
-SECRET_HEADER = "X-Gateway-Secret"
-SECRET_ENV = "ASSISTANT_CHANNEL_SECRET"
-# The gateway refuses longer messages already (assistant/gateway/validation.py); this is the backstop.
-MAX_MESSAGE_CHARS = 500
 MAX_SENDER_CHARS = 64
 
 
@@ -37,9 +35,9 @@ class GatewayChannel(InputChannel):
     """``POST /webhooks/gateway/webhook`` with ``{"sender", "message", "metadata"}``."""
 
     def __init__(self, secret: Optional[str] = None) -> None:
-        self.secret = secret if secret is not None else os.environ.get(SECRET_ENV, "")
+        self.secret = secret if secret is not None else os.environ.get(CHANNEL_SECRET_ENV, "")
         if not self.secret:
-            raise ValueError(f"{SECRET_ENV} is not set: the gateway channel refuses to run without a secret")
+            raise ValueError(f"{CHANNEL_SECRET_ENV} is not set: the gateway channel refuses to run without a secret")
 
     @classmethod
     def name(cls) -> Text:
@@ -50,7 +48,7 @@ class GatewayChannel(InputChannel):
         return cls()  # the secret comes from the environment only, never from credentials.yml
 
     def authorized(self, request: Request) -> bool:
-        given = request.headers.get(SECRET_HEADER, "")
+        given = request.headers.get(CHANNEL_SECRET_HEADER, "")
         return hmac.compare_digest(given.encode("utf-8", "replace"), self.secret.encode("utf-8"))
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[None]]) -> Blueprint:

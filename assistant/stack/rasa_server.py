@@ -7,7 +7,7 @@ import os
 import sys
 from typing import List
 
-TOKEN_ENV = "RASA_AUTH_TOKEN"
+from assistant.config import RASA_TOKEN_ENV as TOKEN_ENV
 
 
 def rasa_argv(args: List[str], token: str) -> List[str]:

@@ -73,8 +73,34 @@ def test_a_typed_confirmation_without_a_key_after_a_change_shows_the_summary_aga
     again = send(stack, customer, "确认")  # no key: the details changed after a summary was shown
     assert "信息已有变动" in text_of(again) and "¥120.00" in text_of(again)
     assert stack.balance_text(customer, "6688") == before
-    done = send(stack, customer, "确认", summary_key(again))
+    done = send(stack, customer, "确认")  # still no key, but right after the summary was shown again
     assert "转账成功" in text_of(done) and "¥120.00" in text_of(done)
+
+
+def test_a_typed_confirmation_without_a_key_never_executes_another_clients_change(stack: Stack, customer: str) -> None:
+    phone, tablet = customer, stack.token("demo")
+    before = stack.balance_text(phone, "6688")
+    send(stack, phone, "给张三转100")
+    send(stack, tablet, "给王芳转200")
+    answer = send(stack, phone, "确认")  # a client that sends no key
+    assert "成功" not in text_of(answer) and "王芳" in text_of(answer), text_of(answer)
+    assert stack.balance_text(phone, "6688") == before
+    send(stack, phone, "取消")
+
+
+def test_a_refused_detail_that_falls_back_to_a_default_needs_a_new_confirmation(stack: Stack, customer: str) -> None:
+    """The paying account may not change under a summary: paying from the credit card (尾号3321) is
+    refused, the default account comes back, and that is a new summary with a new key — the old one no
+    longer confirms anything."""
+    before = stack.balance_text(customer, "1024")
+    first = summary_key(send(stack, customer, "从尾号1024给张三转100"))
+    assert "尾号1024" in text_of(send(stack, customer, "确认", "zzzzzzzzzzzzzzzzzzzzzzzz"))  # a stale key: shown again
+    changed = send(stack, customer, "改用尾号3321付")
+    assert "6688" in text_of(changed) and summary_key(changed) != first, (text_of(changed), tracker_tail(stack))
+    answer = send(stack, customer, "确认", first)
+    assert "成功" not in text_of(answer), text_of(answer)
+    assert stack.balance_text(customer, "1024") == before
+    send(stack, customer, "取消")
 
 
 def test_concurrent_clients_never_cross_details(stack: Stack, customer: str) -> None:

@@ -2,13 +2,13 @@
 most three parses, however many or long the alternatives are."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Dict, List
 
 import pytest
 
 from assistant.gateway.asr import MAX_PARSED_HYPOTHESES, read_alternatives, understand
 from assistant.gateway.errors import ApiError
+from tests.support.asyncrun import run_async
 
 
 def test_ten_alternatives_cost_at_most_three_parses() -> None:
@@ -22,7 +22,7 @@ def test_ten_alternatives_cost_at_most_three_parses() -> None:
         parsed.append(text)
         return {"intent": {"name": "check_balance", "confidence": 0.9}}
 
-    asyncio.run(understand(hypotheses, [], parse))
+    run_async(understand(hypotheses, [], parse))
     assert len(parsed) == 3
 
 

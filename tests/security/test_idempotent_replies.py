@@ -2,7 +2,6 @@
 can ask "刚才那笔成功了吗" and get the ledger's answer."""
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -17,6 +16,7 @@ from assistant.db.engine import session_scope
 from assistant.db.models import VerificationCode
 from assistant.db.seed import seed_demo_data
 from tests.support.stack import Stack
+from tests.support.asyncrun import run_async
 
 KEY = "retriedkeyretriedkeyabcd"
 
@@ -62,7 +62,7 @@ def confirmed_tracker(amount_yuan: float, requested: str = "transfer_confirmed",
 
 def run(action: Any, tracker: Tracker) -> str:
     dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, tracker, {}))
+    run_async(action.run(dispatcher, tracker, {}))
     return "\n".join(m.get("text") or "" for m in dispatcher.messages)
 
 

@@ -9,10 +9,11 @@ from pathlib import Path
 from typing import Any, Dict, Optional, Tuple
 
 import pytest
+import yaml
 
 from assistant.stack.rasa_server import rasa_argv
 from assistant.stack.supervisor import stack_services
-from assistant.config import Settings
+from assistant.config import ACTION_SECRET_HEADER, REPO_ROOT, Settings
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -108,6 +109,9 @@ def test_the_launcher_generates_secrets_and_keeps_them_off_argv(tmp_path: Path) 
     assert settings.secrets_file.stat().st_mode & 0o077 == 0  # readable by the owner only
     assert Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}).with_stack_secrets().rasa_auth_token \
         == settings.rasa_auth_token
+    assert "secret" not in repr(settings).lower() and settings.action_secret not in repr(settings)
+    endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    assert endpoints["action_endpoint"]["headers"] == {ACTION_SECRET_HEADER: "${ACTION_SERVER_SECRET}"}
     with pytest.raises(SystemExit):
         rasa_argv(["--auth-token", "x"], "token")
     with pytest.raises(SystemExit):

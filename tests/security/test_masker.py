@@ -147,3 +147,16 @@ def test_mask_value_masks_every_string_of_nested_data_but_keeps_numbers_and_gene
 ])
 def test_numbers_only_a_space_apart_are_masked_each_on_its_own(text, expected):
     assert mask_sensitive(text) == expected
+
+
+@pytest.mark.parametrize("said,secret", [
+    ("卡号6222/0212/3456/7890", "6222021234567890"),
+    ("手机号码是一三八，零零一三，八零零零", "13800138000"),
+    ("电话(138)0013-8000", "13800138000"),
+    ("验证码是 3 5 7，2 4 6", "357246"),
+    ("号码 138、0013、8000", "13800138000"),
+])
+def test_slashes_commas_and_brackets_between_digit_groups_are_separators(said: str, secret: str) -> None:
+    """Speech recognizers put commas between spoken digit groups; people type slashes and brackets."""
+    masked = normalise(mask_sensitive(said))
+    assert secret not in "".join(ch for ch in masked if ch.isdigit())

@@ -97,7 +97,8 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     data_dir = tmp_path_factory.mktemp("rate_limit")
     settings = Settings.from_env({"ASSISTANT_ENV": "dev", "ASSISTANT_DATA_DIR": str(data_dir),
-                                  "SEARCH_INDEX_DIR": str(REPO / "data" / "search_index")})
+                                  "SEARCH_INDEX_DIR": str(REPO / "data" / "search_index"),
+                                  "ASSISTANT_CHANNEL_SECRET": "rate-limit-test"})
     mp = pytest.MonkeyPatch()
     mp.setenv("ASSISTANT_RATE_CHAT", "3,0.01")
     mp.setenv("ASSISTANT_RATE_SEARCH", "4,0.01")
@@ -153,6 +154,14 @@ def _assert_limited(status: int, body: Any, headers: Dict[str, str]) -> None:
     assert status == 429, (status, body)
     assert body == {"error": {"code": "rate_limited", "message": "操作太频繁，请稍后再试"}}
     assert int(headers["Retry-After"]) >= 1
+
+
+def test_the_real_chat_endpoint_is_limited(gateway: str) -> None:
+    """/api/chat itself: empty messages are refused (400) before Rasa, yet each spends the budget."""
+    carol = mint_token(DEV_JWT_SECRET, "rl_carol")
+    for _ in range(3):
+        assert _call(gateway, "POST", "/api/chat", carol, {"message": ""})[0] == 400
+    _assert_limited(*_call(gateway, "POST", "/api/chat", carol, {"message": "查余额"}))
 
 
 def test_chat_answers_429_once_a_customer_spent_their_budget(gateway: str) -> None:

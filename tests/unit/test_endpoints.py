@@ -6,6 +6,7 @@ import yaml
 
 from assistant.config import ConfigError, Settings
 from assistant.stack.endpoints import redis_stores, runtime_endpoints
+from tests.support.asyncrun import run_async
 
 MASKING = "assistant.stack.tracker_store.MaskingTrackerStore"
 
@@ -108,7 +109,6 @@ def leaks(text):
 
 
 def test_the_runtime_tracker_store_masks_what_it_writes_to_sqlite(tmp_path, rasa_env, domain):
-    import asyncio
     import sqlite3
 
     from assistant.stack.tracker_store import MaskingTrackerStore
@@ -123,7 +123,7 @@ def test_the_runtime_tracker_store_masks_what_it_writes_to_sqlite(tmp_path, rasa
         await store.save(tracker)
         return tracker, await store.retrieve("demo")
 
-    live, stored = asyncio.run(turn())
+    live, stored = run_async(turn())
     assert live.latest_message.text == "幺三八零零幺三八零零零 3 5 7 2 4 6"  # the running turn keeps the clear text
     with sqlite3.connect(tmp_path / "trackers.db") as db:
         rows = [" ".join(map(str, row)) for table, in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
@@ -144,7 +144,6 @@ def test_the_runtime_tracker_store_masks_what_it_writes_to_sqlite(tmp_path, rasa
 
 
 def test_a_later_turn_appends_to_the_masked_history(tmp_path, rasa_env, domain):
-    import asyncio
     import sqlite3
 
     store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
@@ -159,7 +158,7 @@ def test_a_later_turn_appends_to_the_masked_history(tmp_path, rasa_env, domain):
         await store.save(tracker)
         return tracker
 
-    tracker = asyncio.run(two_turns())
+    tracker = run_async(two_turns())
     with sqlite3.connect(tmp_path / "trackers.db") as db:
         texts = [json.loads(data).get("text") for data, in db.execute("SELECT data FROM events ORDER BY id")]
     assert len(texts) == len(tracker.events) == 3
@@ -167,7 +166,6 @@ def test_a_later_turn_appends_to_the_masked_history(tmp_path, rasa_env, domain):
 
 
 def test_the_redis_tracker_store_gets_masked_trackers(tmp_path, rasa_env, domain):
-    import asyncio
 
     class FakeRedis(dict):
         def get(self, key):
@@ -191,7 +189,7 @@ def test_the_redis_tracker_store_gets_masked_trackers(tmp_path, rasa_env, domain
         await store.save(tracker)
         return await store.retrieve("demo")
 
-    stored = asyncio.run(turn())
+    stored = run_async(turn())
     (value,) = store.inner.red.values()
     assert CARD[:6] not in value and not leaks(value)
     assert stored.get_slot("transfer_key") == KEY and stored.latest_message.text == "幺三八****八零零零 ******"
