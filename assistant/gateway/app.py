@@ -27,10 +27,10 @@ BLUEPRINT_MODULES = (chat, health, web, bank_api, search_api, agent_api, trainer
 
 def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     settings.check_bind()  # dev mode (tokens of any role for anyone) only on loopback
+    jwt_secret = settings.effective_jwt_secret()  # refuses the dev secret outside dev: fail before serving
     if not settings.channel_secret:
         raise ConfigError(f"{CHANNEL_SECRET_ENV} is not set: the gateway cannot reach Rasa's channel "
                           "(the launcher generates it; set it when starting the gateway by hand)")
-    jwt_secret = settings.effective_jwt_secret()  # refuses the dev secret outside dev: fail before serving
     rate_limits = limits_from_env(os.environ)  # a bad ASSISTANT_RATE_* fails here too
     app = GatewayApp(name)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES
