@@ -3,7 +3,6 @@ with the JSON error shape, never a 5xx or a dropped connection, and the log does
 from __future__ import annotations
 
 import json
-import socket
 from typing import Any, Tuple
 
 import pytest
@@ -22,15 +21,8 @@ def assert_error(status: int, body: Any, expected: Tuple[int, ...] = (400, 404))
 
 
 def raw_exchange(stack: Stack, data: bytes, timeout: float = 10.0) -> Tuple[int, Any]:
-    """Send bytes as they are (no client library would send them) and read the whole reply."""
-    with socket.create_connection(("127.0.0.1", stack.port), timeout=timeout) as sock:
-        sock.sendall(data)
-        reply = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            reply += chunk
+    """Send bytes as they are and read the whole reply, which must be an HTTP answer with JSON."""
+    reply = stack.send_raw(data, timeout)
     assert reply, "the gateway closed the connection without an HTTP reply"
     head, _, payload = reply.partition(b"\r\n\r\n")
     status = int(head.split(b" ", 2)[1])

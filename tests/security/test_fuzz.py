@@ -14,7 +14,6 @@ that no real inbox item or handoff is labelled, claimed or closed.
 from __future__ import annotations
 
 import json
-import socket
 import time
 import urllib.parse
 from collections import Counter
@@ -206,14 +205,7 @@ class Sent:
 def raw_request(stack: Stack, data: bytes, timeout: float = 10.0) -> Tuple[int, Any]:
     """Bytes as they are over a socket; (0, None) when the gateway closes without an HTTP answer."""
     try:
-        with socket.create_connection(("127.0.0.1", stack.port), timeout=timeout) as sock:
-            sock.sendall(data)
-            reply = b""
-            while True:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                reply += chunk
+        reply = stack.send_raw(data, timeout)
     except OSError:
         return 0, None
     head, _, payload = reply.partition(b"\r\n\r\n")

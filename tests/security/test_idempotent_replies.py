@@ -86,9 +86,7 @@ def test_the_submit_step_reports_the_stored_outcome_and_moves_nothing(bank: Bank
 @pytest.mark.integration
 def test_a_lost_reply_then_confirm_again_tells_what_happened(stack: Stack) -> None:
     token = stack.token("demo")
-    stack.say(token, "取消")
-    summary = stack.say(token, "给张三转13")
-    key = next(m["data"]["summary_key"] for m in summary["messages"] if m["data"].get("summary_key"))
+    key = stack.open_summary(token, "给张三转13")
     first = stack.say(token, "确认")
     assert any("转账成功" in m["text"] for m in first["messages"])
     balance = stack.balance_text(token, "6688")

@@ -34,9 +34,7 @@ def test_a_failed_turn_keeps_what_was_said_and_adds_the_busy_message() -> None:
 @pytest.mark.integration
 def test_a_lone_surrogate_after_confirm_executes_once_and_is_answered(stack: Stack) -> None:
     token = stack.token("demo")
-    stack.say(token, "取消")
-    summary = stack.say(token, "给张三转15")
-    key = next(m["data"]["summary_key"] for m in summary["messages"] if m["data"].get("summary_key"))
+    key = stack.open_summary(token, "给张三转15")
     before = stack.balance_text(token, "6688")
     raw = json.dumps({"message": "确认\ud800", "summary_key": key}).encode()  # JSON escape of a lone surrogate
     assert b"\\ud800" in raw

@@ -174,6 +174,18 @@ class Stack:
         except ValueError:
             return status, payload.decode(errors="replace")
 
+    def send_raw(self, data: bytes, timeout: float = 10.0) -> bytes:
+        """Bytes as they are over a socket (no client library would send them) and the whole reply;
+        b"" when the gateway closes without answering. Socket errors are the caller's to judge."""
+        with socket.create_connection(("127.0.0.1", self.port), timeout=timeout) as sock:
+            sock.sendall(data)
+            reply = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    return reply
+                reply += chunk
+
     def get(self, path: str, token: Optional[str] = None, timeout: float = 60) -> Tuple[int, Any]:
         return self.request("GET", path, token=token, timeout=timeout)
 
@@ -217,6 +229,14 @@ class Stack:
             if key:
                 self.summary_keys[token] = key
         return body
+
+    def open_summary(self, token: str, request: str) -> str:
+        """Start a task afresh ("取消" first) and return the key of the summary it shows."""
+        self.say(token, "取消")
+        answer = self.say(token, request)
+        keys = [m["data"]["summary_key"] for m in answer["messages"] if m["data"].get("summary_key")]
+        assert keys, [m["text"] for m in answer["messages"]]
+        return keys[-1]
 
     def chat(self, token: str, message: str) -> List[Dict[str, Any]]:
         return self.say(token, message)["messages"]
