@@ -45,9 +45,7 @@ def _customer_lock(customer_id: str) -> asyncio.Lock:
 
 
 def _attach_understanding(replies: List[Dict[str, Any]], understood: Understanding) -> None:
-    """Say which text the bot acted on, in the data of the first reply."""
-    if not replies:
-        replies.append({"text": "", "buttons": [], "data": {}})
+    """Say which text the bot acted on, in the data of the first reply (there always is one: bot_replies)."""
     replies[0]["data"] = {**replies[0]["data"], **understood.to_json()}
 
 
