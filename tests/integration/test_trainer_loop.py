@@ -73,6 +73,7 @@ def test_a_labelled_miss_is_learnt_and_published_without_a_failed_request(stack,
     assert len(statuses) > 20 and set(statuses) == {200}, statuses
     assert stack.get("/health")[1]["components"]["rasa"]["model"] == result["model"]
 
-    assert stack.parse(MISS)["intent"]["name"] == "check_balance"
+    parsed = stack.parse(MISS)
+    assert parsed["intent"]["name"] == "check_balance", parsed
     answer = stack.say(stack.token("desk_trainee2"), MISS)
     assert answer["messages"][-1]["data"].get("type") != "fallback"

@@ -64,3 +64,45 @@ def test_a_model_that_cannot_be_fine_tuned_is_trained_from_scratch(tmp_path, mon
     assert calls == [live, None] and target.read_bytes() == b"scratch"
     publish.train_candidate(settings, target, live, full=True)
     assert calls[-1] is None
+
+
+def write_trainer_labels(training_dir, text: str, intent: str) -> None:
+    path = training_dir / "nlu_data" / "nlu" / "trainer_labels.yml"
+    path.parent.mkdir(parents=True)
+    path.write_text(f'version: "3.1"\nnlu:\n  - intent: {intent}\n    examples: |\n      - {text}\n',
+                    encoding="utf-8")
+
+
+def test_the_taught_examples_are_the_trainer_labels_as_plain_text(tmp_path):
+    from assistant.training.taught import taught_examples
+
+    settings = Settings.from_env({"TRAINING_DIR": str(tmp_path)})
+    assert taught_examples(settings) == []
+    write_trainer_labels(tmp_path, "给[李四](payee)转[五百]{\"entity\": \"amount\", \"value\": 500}", "transfer_money")
+    assert taught_examples(settings) == [("给李四转五百", "transfer_money")]
+
+
+@pytest.mark.parametrize("learnt_by_fine_tuning", [True, False])
+def test_a_fine_tune_that_misreads_a_trainer_label_is_redone_from_scratch(tmp_path, monkeypatch,
+                                                                          learnt_by_fine_tuning):
+    settings = Settings.from_env({"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9",
+                                  "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "TRAINING_DIR": str(tmp_path)})
+    write_trainer_labels(tmp_path, "瞅瞅俺滴票子", "check_balance")
+    live = tmp_path / "model-live.tar.gz"
+    calls, checked = [], []
+
+    def fake_training(_settings, target, finetune_from=None, epoch_fraction=1.0):
+        calls.append(finetune_from)
+        target.write_bytes(b"fine-tuned" if finetune_from else b"scratch")
+
+    def fake_check(model, taught):  # stands in for parsing the taught examples with the model
+        checked.append((model.read_bytes(), taught))
+        return [] if learnt_by_fine_tuning else list(taught)
+
+    monkeypatch.setattr(publish, "train_model", fake_training)
+    monkeypatch.setattr(publish, "not_learnt", fake_check)
+    target = tmp_path / "model-new.tar.gz"
+    publish.train_candidate(settings, target, live, full=False)
+    assert checked == [(b"fine-tuned", [("瞅瞅俺滴票子", "check_balance")])]
+    assert calls == ([live] if learnt_by_fine_tuning else [live, None])
+    assert target.read_bytes() == (b"fine-tuned" if learnt_by_fine_tuning else b"scratch")
