@@ -23,7 +23,7 @@ test:           ## setup, rasa data validate, unit + integration + browser tests
 
 token:          ## print a dev token: make token CUSTOMER=demo | make token ROLE=agent SUB=alice
 	@./scripts/bootstrap.sh >&2
-	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} $(PY) -m assistant.cli token --role $(ROLE) --sub "$(or $(SUB),$(CUSTOMER))"
+	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} $(PY) -m assistant.ops.cli token --role $(ROLE) --sub "$(or $(SUB),$(CUSTOMER))"
 
 index:          ## rebuild the search index from search_index/catalog and swap it in (no restart needed)
 	@./scripts/bootstrap.sh
@@ -31,31 +31,31 @@ index:          ## rebuild the search index from search_index/catalog and swap i
 
 train:          ## fine-tune on the current data (FULL=1: from scratch), refuse if held-out accuracy drops >1 point, else publish live
 	@./scripts/bootstrap.sh
-	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} PYTHONPATH=. $(PY) -m assistant.training.publish $(if $(FORCE),--force) $(if $(FULL),--full)
+	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} PYTHONPATH=. $(PY) -m assistant.ops.training.publish $(if $(FORCE),--force) $(if $(FULL),--full)
 
 inbox:          ## list what the bot missed (the trainers' NLU inbox)
 	@./scripts/bootstrap.sh >&2
-	@PYTHONPATH=. $(PY) -m assistant.cli inbox
+	@PYTHONPATH=. $(PY) -m assistant.ops.cli inbox
 
 label:          ## label an inbox message: make label ID=3 INTENT=check_balance [ENTITIES="payee=李四"]
 	@./scripts/bootstrap.sh >&2
-	@PYTHONPATH=. $(PY) -m assistant.cli label "$(ID)" "$(INTENT)" --entities "$(ENTITIES)"
+	@PYTHONPATH=. $(PY) -m assistant.ops.cli label "$(ID)" "$(INTENT)" --entities "$(ENTITIES)"
 
 dismiss:        ## dismiss an inbox message: make dismiss ID=3
 	@./scripts/bootstrap.sh >&2
-	@PYTHONPATH=. $(PY) -m assistant.cli dismiss "$(ID)"
+	@PYTHONPATH=. $(PY) -m assistant.ops.cli dismiss "$(ID)"
 
 eval-nlu:       ## train if needed, then score the model on tests/nlu/nlu_heldout.yml (fails below thresholds)
 	@./scripts/run.sh setup
-	@PYTHONPATH=. $(PY) -m assistant.evaluation.nlu_eval
+	@PYTHONPATH=. $(PY) -m assistant.ops.evaluation.nlu_eval
 
 eval-realistic: ## customer-style messages through POST /api/chat on a stack of its own (fails below 0.90 acceptable or on any harmful start)
 	@./scripts/run.sh setup
-	@PYTHONPATH=. $(PY) -m assistant.evaluation.realistic_eval
+	@PYTHONPATH=. $(PY) -m assistant.ops.evaluation.realistic_eval
 
 eval-search:    ## hit@1, hit@3 and MRR by query kind on tests/search/queries.yml (fails below hit@1 0.90)
 	@./scripts/bootstrap.sh
-	@PYTHONPATH=. $(PY) -m assistant.evaluation.search_eval
+	@PYTHONPATH=. $(PY) -m assistant.ops.evaluation.search_eval
 
 bench:          ## latency and training-time benchmarks (figures in README.md)
 	@./scripts/run.sh setup

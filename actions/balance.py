@@ -1,7 +1,8 @@
 """Balance lookup: all accounts, or the one asked for (工资卡, 尾号1024, 信用卡还能刷多少)."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -9,13 +10,15 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import bank, customer_id, entity_text, last_entity
 from assistant.bank.types import AccountView
-from assistant.money import format_cny
+from assistant.base.money import format_cny
 
 
 def balance_line(account: AccountView) -> str:
     if account.kind == "credit":
-        return (f"{account.label}：可用额度{format_cny(account.available_credit_cents)}"
-                f"（总额度{format_cny(account.credit_limit_cents)}）")
+        return (
+            f"{account.label}：可用额度{format_cny(account.available_credit_cents)}"
+            f"（总额度{format_cny(account.credit_limit_cents)}）"
+        )
     frozen = "（已冻结）" if account.status == "frozen" else ""
     return f"{account.label}{frozen}：余额{format_cny(account.balance_cents)}"
 
@@ -32,19 +35,23 @@ def asked_accounts(tracker: Tracker, accounts: List[AccountView]) -> List[Accoun
 
 
 class ActionCheckBalance(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_check_balance"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         accounts = bank().accounts(customer_id(tracker))
         if not accounts:
             dispatcher.utter_message(text="没有查到您名下的账户，如有疑问请联系人工客服。")
             return []
         chosen = asked_accounts(tracker, accounts)
         if not chosen:
-            dispatcher.utter_message(text="没有找到您说的这张卡。您名下的账户有：" + "、".join(a.label for a in accounts) + "。")
+            dispatcher.utter_message(
+                text="没有找到您说的这张卡。您名下的账户有：" + "、".join(a.label for a in accounts) + "。"
+            )
             return []
         head = "您的账户情况如下：\n" if len(chosen) > 1 else ""
-        dispatcher.utter_message(text=head + "\n".join(balance_line(a) for a in chosen),
-                                 json_message={"type": "balance", "accounts": [a.to_json() for a in chosen]})
+        dispatcher.utter_message(
+            text=head + "\n".join(balance_line(a) for a in chosen),
+            json_message={"type": "balance", "accounts": [a.to_json() for a in chosen]},
+        )
         return []

@@ -1,20 +1,30 @@
 """Voice bookkeeping: record expenses and income, edit or delete the last record, summarize by category."""
+
 from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import amount_cents, bank, customer_id, entity_text, last_entity, latest_intent, latest_text, time_range
+from actions.common import (
+    amount_cents,
+    bank,
+    customer_id,
+    entity_text,
+    last_entity,
+    latest_intent,
+    latest_text,
+    time_range,
+)
 from actions.history import period_label
 from actions.task_form import optional_int
 from assistant.bank.book import by_category
 from assistant.bank.types import BankError, BookEntry
-from assistant.money import format_cny
+from assistant.base.money import format_cny
 
 REFERS_TO_RECORD = re.compile(r"那笔|刚才|刚刚|上一笔|记的|这笔|上笔")
 INCOME_WORDS = re.compile(r"收入|赚|挣|进账|到账")
@@ -27,10 +37,10 @@ def describe(e: BookEntry) -> str:
 
 
 class ActionRecordBook(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_record_book"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         income = latest_intent(tracker) == "record_income"
         amount = last_entity(tracker, "amount")
         cents = amount_cents(amount.get("value")) if amount else None
@@ -41,69 +51,81 @@ class ActionRecordBook(Action):
         category = last_entity(tracker, "category")
         span = time_range(tracker)
         try:
-            entry = bank().book_add(customer_id(tracker), "income" if income else "expense", cents,
-                                    category.get("value") if category else ("其他收入" if income else "其他"),
-                                    span[0] if span else date.today(),
-                                    entity_text(tracker, category) if category else "")
+            entry = bank().book_add(
+                customer_id(tracker),
+                "income" if income else "expense",
+                cents,
+                category.get("value") if category else ("其他收入" if income else "其他"),
+                span[0] if span else date.today(),
+                entity_text(tracker, category) if category else "",
+            )
         except BankError as err:
             dispatcher.utter_message(text=err.message)
             return []
-        dispatcher.utter_message(text=f"已记账：{describe(entry)}。\n说“刚才那笔改成四十五”可以修改，说“删掉刚才那笔”可以删除。",
-                                 json_message={"type": "book_record", "record": entry.to_json()})
+        dispatcher.utter_message(
+            text=f"已记账：{describe(entry)}。\n说“刚才那笔改成四十五”可以修改，说“删掉刚才那笔”可以删除。",
+            json_message={"type": "book_record", "record": entry.to_json()},
+        )
         return [SlotSet("last_book_record", float(entry.id))]
 
 
 class ActionHandleInform(Action):
     """A bare detail outside any form: most often a correction of the last bookkeeping record."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_inform"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         amount = last_entity(tracker, "amount")
         category = last_entity(tracker, "category")
         if REFERS_TO_RECORD.search(latest_text(tracker)) and (amount or category):
             try:
-                entry = bank().book_edit_last(customer_id(tracker),
-                                              amount_cents=amount_cents(amount.get("value")) if amount else None,
-                                              category=category.get("value") if category else None,
-                                              record_id=optional_int(tracker.get_slot("last_book_record")))
+                entry = bank().book_edit_last(
+                    customer_id(tracker),
+                    amount_cents=amount_cents(amount.get("value")) if amount else None,
+                    category=category.get("value") if category else None,
+                    record_id=optional_int(tracker.get_slot("last_book_record")),
+                )
             except BankError as err:
                 dispatcher.utter_message(text=err.message)
                 return []
-            dispatcher.utter_message(text=f"已修改：{describe(entry)}。",
-                                     json_message={"type": "book_record", "record": entry.to_json()})
+            dispatcher.utter_message(
+                text=f"已修改：{describe(entry)}。", json_message={"type": "book_record", "record": entry.to_json()}
+            )
             return []
         dispatcher.utter_message(response="utter_what_task")
         return []
 
 
 class ActionHandleCancel(Action):
-    """"算了" with nothing open, or "删掉刚才那笔": delete the last record when that is what was asked."""
+    """ "算了" with nothing open, or "删掉刚才那笔": delete the last record when that is what was asked."""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_handle_cancel"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         text = latest_text(tracker)
         if re.search(r"删|撤销|撤回", text) and (REFERS_TO_RECORD.search(text) or "记录" in text):
             try:
-                entry = bank().book_delete_last(customer_id(tracker), optional_int(tracker.get_slot("last_book_record")))
+                entry = bank().book_delete_last(
+                    customer_id(tracker), optional_int(tracker.get_slot("last_book_record"))
+                )
             except BankError as err:
                 dispatcher.utter_message(text=err.message)
                 return []
-            dispatcher.utter_message(text=f"已删除：{describe(entry)}。",
-                                     json_message={"type": "book_deleted", "record": entry.to_json()})
+            dispatcher.utter_message(
+                text=f"已删除：{describe(entry)}。", json_message={"type": "book_deleted", "record": entry.to_json()}
+            )
             return [SlotSet("last_book_record", None)]
         dispatcher.utter_message(text="好的。当前没有正在办理的业务，还有什么可以帮您？")
         return []
 
 
 class ActionSpendingSummary(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_spending_summary"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         customer = customer_id(tracker)
         today = date.today()
         start, end = time_range(tracker) or (today.replace(day=1), today)
@@ -124,19 +146,37 @@ class ActionSpendingSummary(Action):
         total = sum(totals.values())
         what = "收入" if income else "支出"
         rows = sorted(totals.items(), key=lambda kv: -kv[1])
-        data = {"type": "spending_summary", "direction": "income" if income else "expense", "chart": "pie",
-                "start": start.isoformat(), "end": end.isoformat(), "total_cents": total,
-                "categories": [{"category": c, "amount_cents": v, "amount": format_cny(v),
-                                "book_cents": book.get(c, 0), "account_cents": accounts.get(c, 0),
-                                "share": round(v / total, 4) if total else 0.0} for c, v in rows]}
+        data = {
+            "type": "spending_summary",
+            "direction": "income" if income else "expense",
+            "chart": "pie",
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "total_cents": total,
+            "categories": [
+                {
+                    "category": c,
+                    "amount_cents": v,
+                    "amount": format_cny(v),
+                    "book_cents": book.get(c, 0),
+                    "account_cents": accounts.get(c, 0),
+                    "share": round(v / total, 4) if total else 0.0,
+                }
+                for c, v in rows
+            ],
+        }
         period = period_label(start, end)
         if wanted:
-            text = (f"{period}{wanted}{what}{format_cny(total)}"
-                    f"（银行卡{format_cny(accounts.get(wanted, 0))}，记账本{format_cny(book.get(wanted, 0))}）。")
+            text = (
+                f"{period}{wanted}{what}{format_cny(total)}"
+                f"（银行卡{format_cny(accounts.get(wanted, 0))}，记账本{format_cny(book.get(wanted, 0))}）。"
+            )
         elif not total:
             text = f"{period}没有{what}记录。"
         else:
-            lines = [f"{c} {format_cny(v)}" + (f"（含记账本{format_cny(book[c])}）" if book.get(c) else "") for c, v in rows]
+            lines = [
+                f"{c} {format_cny(v)}" + (f"（含记账本{format_cny(book[c])}）" if book.get(c) else "") for c, v in rows
+            ]
             text = f"{period}共{what}{format_cny(total)}，按类别：\n" + "\n".join(lines)
         dispatcher.utter_message(text=text, json_message=data)
         return []

@@ -1,7 +1,8 @@
-""""算了" while a task is open: stop the form, forget its details, say that nothing moved."""
+""" "算了" while a task is open: stop the form, forget its details, say that nothing moved."""
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -33,9 +34,9 @@ def forget_task(tracker: Tracker) -> List[EventType]:
 
 
 class ActionCancelTask(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_cancel_task"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         dispatcher.utter_message(text=f"好的，已取消本次{open_task(tracker)}，资金未发生变动。还有什么可以帮您？")
         return forget_task(tracker) or [ActiveLoop(None), SlotSet("requested_slot", None)]

@@ -1,8 +1,9 @@
 """Credit cards: statement and limit questions, repayment (a confirmed form), and card loss (freeze)."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -12,7 +13,7 @@ from actions.common import account_from_entity, amount_cents, bank, customer_id,
 from actions.summaries import summary_data
 from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
 from assistant.bank.types import AccountView, BankError, CreditBill
-from assistant.money import format_cny
+from assistant.base.money import format_cny
 
 
 def credit_card(tracker: Tracker, last4: Optional[str] = None) -> Optional[AccountView]:
@@ -33,10 +34,10 @@ def _md(d: Any) -> str:
 
 
 class ActionCreditCardBill(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_credit_card_bill"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         found = last_entity(tracker, "account")
         last4 = found["value"].get("last4") if found and isinstance(found.get("value"), dict) else None
         bill = bill_of(tracker, last4)
@@ -45,30 +46,40 @@ class ActionCreditCardBill(Action):
             return []
         card = bill.account
         dispatcher.utter_message(
-            text=(f"{card.label}本期账单（{_md(bill.statement_date)}出账）：\n应还金额：{format_cny(bill.statement_cents)}\n"
-                  f"最低还款：{format_cny(bill.min_payment_cents)}\n到期还款日：{_md(bill.due_date)}\n"
-                  f"当前总欠款{format_cny(bill.owed_cents)}，可用额度{format_cny(card.available_credit_cents)}。"),
+            text=(
+                f"{card.label}本期账单（{_md(bill.statement_date)}出账）：\n应还金额：{format_cny(bill.statement_cents)}\n"
+                f"最低还款：{format_cny(bill.min_payment_cents)}\n到期还款日：{_md(bill.due_date)}\n"
+                f"当前总欠款{format_cny(bill.owed_cents)}，可用额度{format_cny(card.available_credit_cents)}。"
+            ),
             buttons=[{"title": "立即还款", "payload": "/repay_credit_card"}],
-            json_message={"type": "credit_bill", "card": card.to_json(), "statement_cents": bill.statement_cents,
-                          "min_payment_cents": bill.min_payment_cents,
-                          "statement_date": bill.statement_date.isoformat() if bill.statement_date else None,
-                          "due_date": bill.due_date.isoformat() if bill.due_date else None})
+            json_message={
+                "type": "credit_bill",
+                "card": card.to_json(),
+                "statement_cents": bill.statement_cents,
+                "min_payment_cents": bill.min_payment_cents,
+                "statement_date": bill.statement_date.isoformat() if bill.statement_date else None,
+                "due_date": bill.due_date.isoformat() if bill.due_date else None,
+            },
+        )
         return []
 
 
 class ActionCreditLimit(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_credit_limit"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         card = credit_card(tracker)
         if card is None:
             dispatcher.utter_message(text="没有查到您名下的信用卡。")
             return []
         dispatcher.utter_message(
-            text=(f"{card.label}总额度{format_cny(card.credit_limit_cents)}，已用{format_cny(card.balance_cents)}，"
-                  f"可用额度{format_cny(card.available_credit_cents)}。"),
-            json_message={"type": "credit_limit", "card": card.to_json()})
+            text=(
+                f"{card.label}总额度{format_cny(card.credit_limit_cents)}，已用{format_cny(card.balance_cents)}，"
+                f"可用额度{format_cny(card.available_credit_cents)}。"
+            ),
+            json_message={"type": "credit_limit", "card": card.to_json()},
+        )
         return []
 
 
@@ -104,8 +115,9 @@ class ValidateRepayForm(TaskFormValidation):
                 new["repay_amount"] = amount.get("value")
         return new
 
-    def validate_details(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
-                         new: Dict[str, Any]) -> Dict[str, Any]:
+    def validate_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any], new: Dict[str, Any]
+    ) -> Dict[str, Any]:
         customer = customer_id(tracker)
         out: Dict[str, Any] = {}
         if "repay_card" in new:
@@ -119,11 +131,22 @@ class ValidateRepayForm(TaskFormValidation):
             else:
                 out["repay_from"] = account.last4
         if "repay_amount" in new:
-            card_last4 = out.get("repay_card") or slots.get("repay_card") or self.defaults(tracker, slots).get("repay_card")
+            card_last4 = (
+                out.get("repay_card") or slots.get("repay_card") or self.defaults(tracker, slots).get("repay_card")
+            )
             bill = bill_of(tracker, card_last4)
             value = new["repay_amount"]
-            cents = (bill.statement_cents if value == "full" else bill.min_payment_cents if value == "min"
-                     else amount_cents(value)) if bill else None
+            cents = (
+                (
+                    bill.statement_cents
+                    if value == "full"
+                    else bill.min_payment_cents
+                    if value == "min"
+                    else amount_cents(value)
+                )
+                if bill
+                else None
+            )
             if not cents:
                 dispatcher.utter_message(text="还款金额需要大于零，请重新告诉我金额。")
                 out["repay_amount"] = None
@@ -154,39 +177,57 @@ def repay_quote(tracker: Tracker, slots: Dict[str, Any]):
 
 
 class ActionAskRepayAmount(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_repay_amount"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         bill = bill_of(tracker, tracker.get_slot("repay_card"))
         if bill is None:
             dispatcher.utter_message(text="没有查到您名下的信用卡。说“取消”可以结束。")
             return []
         dispatcher.utter_message(
-            text=(f"{bill.account.label}本期应还{format_cny(bill.statement_cents)}，最低还款{format_cny(bill.min_payment_cents)}。"
-                  "请问还多少？可以说“全额”“最低”或具体金额。"),
-            buttons=[{"title": f"全额 {format_cny(bill.statement_cents)}", "payload": "全额还款"},
-                     {"title": f"最低 {format_cny(bill.min_payment_cents)}", "payload": "还最低"}])
+            text=(
+                f"{bill.account.label}本期应还{format_cny(bill.statement_cents)}，最低还款{format_cny(bill.min_payment_cents)}。"
+                "请问还多少？可以说“全额”“最低”或具体金额。"
+            ),
+            buttons=[
+                {"title": f"全额 {format_cny(bill.statement_cents)}", "payload": "全额还款"},
+                {"title": f"最低 {format_cny(bill.min_payment_cents)}", "payload": "还最低"},
+            ],
+        )
         return []
 
 
 class ActionAskRepayConfirmed(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_repay_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         slots = {s: tracker.get_slot(s) for s in ("repay_card", "repay_amount", "repay_from")}
         try:
             q = repay_quote(tracker, slots)
         except BankError as err:
             dispatcher.utter_message(text=f"抱歉，{err.message}。请修改后再确认，或说“取消”。")
             return []
-        text = confirmation_text("还款", [f"还款信用卡：{q.to_account.label}", f"还款金额：{format_cny(q.amount_cents)}",
-                                         f"扣款账户：{q.from_account.label}", f"手续费：{format_cny(q.fee_cents)}"],
-                                 "金额较大" if q.needs_code else None)
-        dispatcher.utter_message(text=text, buttons=CONFIRM_BUTTONS,
-                                 json_message={**q.to_json(), "type": "repay_summary",
-                                               **summary_data("repay", tracker.get_slot("repay_key"))})
+        text = confirmation_text(
+            "还款",
+            [
+                f"还款信用卡：{q.to_account.label}",
+                f"还款金额：{format_cny(q.amount_cents)}",
+                f"扣款账户：{q.from_account.label}",
+                f"手续费：{format_cny(q.fee_cents)}",
+            ],
+            "金额较大" if q.needs_code else None,
+        )
+        dispatcher.utter_message(
+            text=text,
+            buttons=CONFIRM_BUTTONS,
+            json_message={
+                **q.to_json(),
+                "type": "repay_summary",
+                **summary_data("repay", tracker.get_slot("repay_key")),
+            },
+        )
         return []
 
 
@@ -207,14 +248,23 @@ class ActionSubmitRepay(SubmitTask):
     def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         slots = {s: tracker.get_slot(s) for s in self.slot_names()}
         q = repay_quote(tracker, slots)
-        receipt = bank().execute_transfer(customer_id(tracker), slots["repay_key"], q.from_account.id, q.amount_cents,
-                                          to_account_id=q.to_account.id, kind="repayment")
+        receipt = bank().execute_transfer(
+            customer_id(tracker),
+            slots["repay_key"],
+            q.from_account.id,
+            q.amount_cents,
+            to_account_id=q.to_account.id,
+            kind="repayment",
+        )
         card = credit_card(tracker, q.to_account.last4)
         dispatcher.utter_message(
-            text=(f"还款成功！已从{receipt.from_account.label}向{q.to_account.label}还款{format_cny(receipt.amount_cents)}。\n"
-                  f"{receipt.from_account.label}余额：{format_cny(receipt.from_account.balance_cents)}；"
-                  f"信用卡可用额度：{format_cny(card.available_credit_cents if card else 0)}。"),
-            json_message=receipt.to_json())
+            text=(
+                f"还款成功！已从{receipt.from_account.label}向{q.to_account.label}还款{format_cny(receipt.amount_cents)}。\n"
+                f"{receipt.from_account.label}余额：{format_cny(receipt.from_account.balance_cents)}；"
+                f"信用卡可用额度：{format_cny(card.available_credit_cents if card else 0)}。"
+            ),
+            json_message=receipt.to_json(),
+        )
 
 
 # ---------------------------------------------------------------------------- card loss
@@ -235,8 +285,9 @@ class ValidateCardLossForm(TaskFormValidation):
             return {"loss_card": {"value": {"last4": digits.group(1)}, "start": 0, "end": 0}}
         return {}
 
-    def validate_details(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
-                         new: Dict[str, Any]) -> Dict[str, Any]:
+    def validate_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any], new: Dict[str, Any]
+    ) -> Dict[str, Any]:
         account = account_from_entity(customer_id(tracker), tracker, new["loss_card"])
         if account is None:
             dispatcher.utter_message(text="没有找到这张卡，请说出卡号后四位。")
@@ -251,28 +302,33 @@ class ValidateCardLossForm(TaskFormValidation):
 
 
 class ActionAskLossCard(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_loss_card"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         cards = [a for a in bank().accounts(customer_id(tracker)) if a.status == "active"]
-        dispatcher.utter_message(text="请问是哪张卡丢失了？",
-                                 buttons=[{"title": a.label, "payload": f"挂失尾号{a.last4}"} for a in cards])
+        dispatcher.utter_message(
+            text="请问是哪张卡丢失了？", buttons=[{"title": a.label, "payload": f"挂失尾号{a.last4}"} for a in cards]
+        )
         return []
 
 
 class ActionAskLossConfirmed(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_loss_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         card = bank().find_account(customer_id(tracker), last4=tracker.get_slot("loss_card"))
         label = card.label if card else f"尾号{tracker.get_slot('loss_card')}"
         dispatcher.utter_message(
             text=f"将立即冻结{label}，冻结后该卡无法消费、取现和转账。确认挂失请回复“确认”（需要短信验证），放弃请回复“取消”。",
             buttons=CONFIRM_BUTTONS,
-            json_message={"type": "loss_summary", "card": card.to_json() if card else None,
-                          **summary_data("loss", tracker.get_slot("loss_key"))})
+            json_message={
+                "type": "loss_summary",
+                "card": card.to_json() if card else None,
+                **summary_data("loss", tracker.get_slot("loss_key")),
+            },
+        )
         return []
 
 
@@ -287,7 +343,7 @@ class ActionAskLossCode(AskCode):
 class ActionSubmitCardLoss(SubmitTask):
     prefix = "loss"
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_submit_card_loss"
 
     def slot_names(self) -> List[str]:
@@ -300,6 +356,9 @@ class ActionSubmitCardLoss(SubmitTask):
             raise BankError("account_not_found", "没有找到这张卡")
         frozen = bank().freeze_card(customer, card.id, tracker.get_slot("loss_key"))
         dispatcher.utter_message(
-            text=(f"已为您冻结{frozen.label}，该卡已无法使用。\n接下来：如卡片被盗刷，请尽快报警并联系客服；"
-                  "您可以携带身份证到任意网点补办新卡，或在 App“我的-挂失补办”申请邮寄新卡。找回卡片后可到网点解冻。"),
-            json_message={"type": "card_frozen", "card": frozen.to_json()})
+            text=(
+                f"已为您冻结{frozen.label}，该卡已无法使用。\n接下来：如卡片被盗刷，请尽快报警并联系客服；"
+                "您可以携带身份证到任意网点补办新卡，或在 App“我的-挂失补办”申请邮寄新卡。找回卡片后可到网点解冻。"
+            ),
+            json_message={"type": "card_frozen", "card": frozen.to_json()},
+        )

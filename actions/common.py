@@ -1,4 +1,5 @@
 """What every action needs: the verified customer, the bank service, entities of the latest message."""
+
 from __future__ import annotations
 
 import re
@@ -10,8 +11,8 @@ from rasa_sdk import Tracker
 
 from assistant.bank.service import BankService
 from assistant.bank.types import EARLIEST_DATE, LATEST_DATE, AccountView
-from assistant.config import Settings
-from assistant.money import InvalidAmount, to_cents
+from assistant.base.config import Settings
+from assistant.base.money import InvalidAmount, to_cents
 
 
 @lru_cache(maxsize=1)
@@ -61,7 +62,7 @@ def last_entity(tracker: Tracker, kind: str) -> Optional[Dict[str, Any]]:
 
 
 def entity_text(tracker: Tracker, entity: Dict[str, Any]) -> str:
-    return latest_text(tracker)[entity.get("start", 0):entity.get("end", 0)]
+    return latest_text(tracker)[entity.get("start", 0) : entity.get("end", 0)]
 
 
 def amount_cents(value: Any) -> Optional[int]:
@@ -97,8 +98,8 @@ def account_from_entity(customer: str, tracker: Tracker, entity: Dict[str, Any])
 
 
 def is_destination(tracker: Tracker, entity: Dict[str, Any]) -> bool:
-    """"转到尾号1024" / "存到储蓄卡": the account receives, it does not pay."""
-    before = latest_text(tracker)[max(0, entity.get("start", 0) - 3):entity.get("start", 0)]
+    """ "转到尾号1024" / "存到储蓄卡": the account receives, it does not pay."""
+    before = latest_text(tracker)[max(0, entity.get("start", 0) - 3) : entity.get("start", 0)]
     return bool(re.search(r"(到|入|进)(我的?|本人)?$", before))
 
 

@@ -5,9 +5,10 @@ a row, "转人工", or a complaint: queue the conversation for an agent (a hando
 masked transcript) and tell the customer their place in the queue. From then on the gateway
 routes the customer's messages to the agent until the agent closes or returns the conversation.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
@@ -17,7 +18,7 @@ from actions.cancel import forget_task
 from actions.common import customer_id, latest_intent, latest_text, settings
 from actions.outcomes import latest_outcome_reply
 from actions.services import link_button, search
-from assistant.db.engine import session_scope
+from assistant.base.db.engine import session_scope
 from assistant.desk.handoffs import Line, queue_position, start_handoff
 from assistant.desk.intents import FALLBACK_INTENT, best_guess, best_readings, label_of, offer_question
 from search_index.service import SearchUnavailable
@@ -43,10 +44,10 @@ def consecutive_misses(tracker: Tracker) -> int:
 
 
 class ActionStagedFallback(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_staged_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         if latest_outcome_reply(dispatcher, tracker):
             return []
         if consecutive_misses(tracker) >= 2:
@@ -58,9 +59,11 @@ class ActionStagedFallback(Action):
         except SearchUnavailable:
             hits = []
         buttons += [link_button(h) for h in hits] + [HUMAN_BUTTON]
-        dispatcher.utter_message(text=offer_question(readings), buttons=buttons,
-                                 json_message={"type": "fallback", "readings": readings,
-                                               "results": [h.to_json() for h in hits]})
+        dispatcher.utter_message(
+            text=offer_question(readings),
+            buttons=buttons,
+            json_message={"type": "fallback", "readings": readings, "results": [h.to_json() for h in hits]},
+        )
         return []
 
 
@@ -99,20 +102,24 @@ def handoff_reason(tracker: Tracker) -> str:
 
 
 class ActionHandoff(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return HANDOFF_ACTION
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         reason = handoff_reason(tracker)
         with session_scope(settings().database_url, write=True) as session:
-            handoff = start_handoff(session, customer_id(tracker), reason, detected_intents(tracker),
-                                    transcript_of(tracker))
+            handoff = start_handoff(
+                session, customer_id(tracker), reason, detected_intents(tracker), transcript_of(tracker)
+            )
             handoff_id, position = handoff.id, queue_position(session, handoff)
-        opening = {"complaint": "非常抱歉给您带来不好的体验，我马上为您转接人工客服。",
-                   "repeated_misses": "抱歉，我还是没能理解您的意思，为您转接人工客服。"}.get(reason, "好的，正在为您转接人工客服。")
+        opening = {
+            "complaint": "非常抱歉给您带来不好的体验，我马上为您转接人工客服。",
+            "repeated_misses": "抱歉，我还是没能理解您的意思，为您转接人工客服。",
+        }.get(reason, "好的，正在为您转接人工客服。")
         waiting = (f"您前面还有 {position - 1} 位客户，" if position > 1 else "您是下一位，") if position else ""
-        dispatcher.utter_message(text=f"{opening}{waiting}客服接入后会在这里回复您。",
-                                 json_message={"type": "handoff", "handoff": {"id": handoff_id, "position": position,
-                                                                              "reason": reason}})
+        dispatcher.utter_message(
+            text=f"{opening}{waiting}客服接入后会在这里回复您。",
+            json_message={"type": "handoff", "handoff": {"id": handoff_id, "position": position, "reason": reason}},
+        )
         # An open form is dropped (nothing was executed): the agent takes it from here.
         return [*forget_task(tracker), FollowupAction("action_listen")]

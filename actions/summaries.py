@@ -4,6 +4,7 @@ Every summary carries the key of the request it describes (``summary_key``); the
 on the key of the summary the customer's client showed. Request keys are letters only, so no
 masker of numbers can alter them.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -49,9 +50,11 @@ def reshown_in_last_turn(tracker: Tracker, key: str) -> bool:
     users = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
     if len(users) < 2:
         return False
-    between = tracker.events[users[-2] + 1:users[-1]]
-    return any(event.get("event") == "bot" and ((event.get("data") or {}).get("custom") or {}).get(RESHOWN) == key
-               for event in between)
+    between = tracker.events[users[-2] + 1 : users[-1]]
+    return any(
+        event.get("event") == "bot" and ((event.get("data") or {}).get("custom") or {}).get(RESHOWN) == key
+        for event in between
+    )
 
 
 def summary_data(prefix: str, key: str) -> Dict[str, str]:

@@ -15,10 +15,11 @@ names its details. The base class runs the whole turn itself, so that at every s
 * the form ends with ``requested_slot = None`` either completed or with ``<prefix>_abort``
   set; ``action_submit_<prefix>`` then executes it (idempotently) or explains the abort.
 """
+
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
@@ -43,13 +44,14 @@ def confirmation_text(what: str, rows: List[str], code_reason: Optional[str]) ->
     lines.append("确认请回复“确认”，放弃请回复“取消”。")
     return "\n".join(lines)
 
+
 CONFIRM_BUTTONS = [{"title": "确认", "payload": "/affirm"}, {"title": "取消", "payload": "/cancel"}]
 
 
 class TaskFormValidation(FormValidationAction):
     prefix: str = ""  # slot prefix: "transfer" → transfer_amount, transfer_confirmed …
-    form: str = ""    # form name when it is not "<prefix>_form"
-    kind: str = ""    # what SMS codes are for: "transfer" | "repayment" | "freeze"
+    form: str = ""  # form name when it is not "<prefix>_form"
+    kind: str = ""  # what SMS codes are for: "transfer" | "repayment" | "freeze"
 
     # ------------------------------------------------------------------ hooks for subclasses
     @abstractmethod
@@ -61,8 +63,9 @@ class TaskFormValidation(FormValidationAction):
         """New detail values said in the latest message (raw; validated next)."""
 
     @abstractmethod
-    def validate_details(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
-                         new: Dict[str, Any]) -> Dict[str, Any]:
+    def validate_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any], new: Dict[str, Any]
+    ) -> Dict[str, Any]:
         """Resolve and check new values; refuse with a message by setting a detail to None."""
 
     def defaults(self, tracker: Tracker, slots: Dict[str, Any]) -> Dict[str, Any]:
@@ -74,7 +77,7 @@ class TaskFormValidation(FormValidationAction):
         """Final check before asking for a code; raises BankError when the request cannot go ahead."""
 
     # ------------------------------------------------------------------ names
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"validate_{self.form or self.prefix + '_form'}"
 
     def slot(self, part: str) -> str:
@@ -100,7 +103,7 @@ class TaskFormValidation(FormValidationAction):
         return needed
 
     # ------------------------------------------------------------------ the turn
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         activating = (tracker.active_loop or {}).get("name") != self.form_name()
         slots = {s: (None if activating else tracker.get_slot(s)) for s in self.all_slots()}
         before = dict(slots)
@@ -132,8 +135,12 @@ class TaskFormValidation(FormValidationAction):
         if not activating and any(slots.get(s) != before.get(s) for s in details):
             # Different details (a correction, or a refused one replaced by its default): the old summary,
             # confirmation and code no longer apply; a new key means a new summary to confirm.
-            rotation = {self.slot("confirmed"): None, self.slot("code"): None, self.slot("needs_code"): None,
-                        self.slot("key"): new_key()}
+            rotation = {
+                self.slot("confirmed"): None,
+                self.slot("code"): None,
+                self.slot("needs_code"): None,
+                self.slot("key"): new_key(),
+            }
             updates.update(rotation)
             slots.update(rotation)
 
@@ -146,13 +153,15 @@ class TaskFormValidation(FormValidationAction):
         next_slot = next((s for s in self.required(slots) if slots.get(s) is None), None)
         return [SlotSet(k, v) for k, v in updates.items()] + [SlotSet("requested_slot", next_slot)]
 
-    def _confirm_step(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
-                      intent: str) -> Dict[str, Any]:
+    def _confirm_step(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any], intent: str
+    ) -> Dict[str, Any]:
         if intent == "affirm":
             key = slots[self.slot("key")]
             if not self.confirms_current(tracker, key):
-                dispatcher.utter_message(text="办理信息已有变动，为保障资金安全，请核对下面的最新信息后再确认。",
-                                         json_message={RESHOWN: key})
+                dispatcher.utter_message(
+                    text="办理信息已有变动，为保障资金安全，请核对下面的最新信息后再确认。", json_message={RESHOWN: key}
+                )
                 return {self.slot("confirmed"): None}  # the form asks again: the current summary is shown
             try:
                 needs_code = self.needs_code(tracker, slots)
@@ -203,19 +212,21 @@ class AskCode(Action, ABC):
     prefix = ""
     kind = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_ask_{self.prefix}_code"
 
     @abstractmethod
     def what(self, tracker: Tracker) -> str:
         """What the customer is approving, for the SMS text."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         customer = customer_id(tracker)
         purpose = f"{self.kind}:{tracker.get_slot(f'{self.prefix}_key')}"
         if not bank().has_pending_code(customer, purpose):
             bank().send_code(customer, purpose, self.what(tracker))
-            dispatcher.utter_message(text="为保障资金安全，验证码已发送至您的手机，请输入6位短信验证码（5分钟内有效）。")
+            dispatcher.utter_message(
+                text="为保障资金安全，验证码已发送至您的手机，请输入6位短信验证码（5分钟内有效）。"
+            )
         else:
             dispatcher.utter_message(text="请输入6位短信验证码。")
         return []
@@ -232,7 +243,7 @@ class SubmitTask(Action, ABC):
 
     prefix = ""
 
-    def name(self) -> Text:
+    def name(self) -> str:
         return f"action_submit_{self.prefix}"
 
     @abstractmethod
@@ -243,7 +254,7 @@ class SubmitTask(Action, ABC):
     def slot_names(self) -> List[str]:
         """The form's slots, cleared when it ends."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         abort = tracker.get_slot(f"{self.prefix}_abort")
         if abort:
             if abort in ABORT_MESSAGES:

@@ -1,8 +1,9 @@
 """Transfers: to a saved payee (by name or alias) or between the customer's own accounts."""
+
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -22,7 +23,7 @@ from actions.common import (
 from actions.summaries import summary_data
 from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
 from assistant.bank.types import BankError, TransferQuote
-from assistant.money import format_cny
+from assistant.base.money import format_cny
 
 NAMED_RECIPIENT = re.compile(r"(?:转给|汇给|打给|转账给|给|向)([\u4e00-\u9fff]{1,4}?)(?:转|汇|打钱|打)")
 NOT_NAMES = {"我", "你", "他", "她", "自己", "本人", "我自己", "别人", "人", "谁"}
@@ -83,8 +84,9 @@ class ValidateTransferForm(TaskFormValidation):
             new["transfer_to_account" if is_destination(tracker, entity) else "transfer_from"] = entity
         return new
 
-    def validate_details(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
-                         new: Dict[str, Any]) -> Dict[str, Any]:
+    def validate_details(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any], new: Dict[str, Any]
+    ) -> Dict[str, Any]:
         customer = customer_id(tracker)
         out: Dict[str, Any] = {}
         if "transfer_payee" in new:
@@ -111,8 +113,9 @@ class ValidateTransferForm(TaskFormValidation):
             out["transfer_amount"] = self._checked_amount(dispatcher, tracker, {**slots, **out}, new["transfer_amount"])
         return out
 
-    def _checked_amount(self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any],
-                        value: Any) -> Optional[float]:
+    def _checked_amount(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, slots: Dict[str, Any], value: Any
+    ) -> Optional[float]:
         cents = amount_cents(value)
         if cents is None:
             dispatcher.utter_message(text="这个金额无法转账（需大于零且在限额以内），请重新告诉我金额。")
@@ -125,8 +128,9 @@ class ValidateTransferForm(TaskFormValidation):
                 transfer_quote(tracker, slots)
             except BankError as err:
                 if err.code in AMOUNT_REFUSALS:
-                    dispatcher.utter_message(text=f"抱歉，{err.message}，无法转账{format_cny(cents)}。"
-                                                  "您可以换一个金额，或说“取消”。")
+                    dispatcher.utter_message(
+                        text=f"抱歉，{err.message}，无法转账{format_cny(cents)}。您可以换一个金额，或说“取消”。"
+                    )
                     return None
         return _amount_yuan(cents)
 
@@ -140,35 +144,50 @@ class ValidateTransferForm(TaskFormValidation):
 
 def summary_text(q: TransferQuote) -> str:
     reason = ("首次向该收款人转账" if q.first_time else "金额较大") if q.needs_code else None
-    return confirmation_text("转账", [f"收款方：{q.recipient_label}", f"金额：{format_cny(q.amount_cents)}",
-                                     f"付款账户：{q.from_account.label}", f"手续费：{format_cny(q.fee_cents)}"], reason)
+    return confirmation_text(
+        "转账",
+        [
+            f"收款方：{q.recipient_label}",
+            f"金额：{format_cny(q.amount_cents)}",
+            f"付款账户：{q.from_account.label}",
+            f"手续费：{format_cny(q.fee_cents)}",
+        ],
+        reason,
+    )
 
 
 class ActionAskTransferConfirmed(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_transfer_confirmed"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        slots = {s: tracker.get_slot(s) for s in ("transfer_payee", "transfer_to_account", "transfer_amount",
-                                                  "transfer_from")}
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
+        slots = {
+            s: tracker.get_slot(s)
+            for s in ("transfer_payee", "transfer_to_account", "transfer_amount", "transfer_from")
+        }
         try:
             q = transfer_quote(tracker, slots)
         except BankError as err:
             dispatcher.utter_message(text=f"抱歉，{err.message}。请修改后再确认，或说“取消”。")
             return []
-        dispatcher.utter_message(text=summary_text(q), buttons=CONFIRM_BUTTONS,
-                                 json_message={**q.to_json(), **summary_data("transfer", tracker.get_slot("transfer_key"))})
+        dispatcher.utter_message(
+            text=summary_text(q),
+            buttons=CONFIRM_BUTTONS,
+            json_message={**q.to_json(), **summary_data("transfer", tracker.get_slot("transfer_key"))},
+        )
         return []
 
 
 class ActionAskTransferPayee(Action):
-    def name(self) -> Text:
+    def name(self) -> str:
         return "action_ask_transfer_payee"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         payees = bank().payees(customer_id(tracker))
         if not payees:
-            dispatcher.utter_message(text="您还没有保存的收款人，请先在 App“转账-收款人管理”中添加。想转到本人其他账户请说“转到尾号xxxx”。")
+            dispatcher.utter_message(
+                text="您还没有保存的收款人，请先在 App“转账-收款人管理”中添加。想转到本人其他账户请说“转到尾号xxxx”。"
+            )
             return []
         buttons = [{"title": p.name, "payload": p.name} for p in payees[:9]]
         dispatcher.utter_message(text="请问要转给谁？", buttons=buttons)
@@ -195,11 +214,17 @@ class ActionSubmitTransfer(SubmitTask):
         slots = {s: tracker.get_slot(s) for s in self.slot_names()}
         q = transfer_quote(tracker, slots)
         customer = customer_id(tracker)
-        receipt = bank().execute_transfer(customer, slots["transfer_key"], q.from_account.id, q.amount_cents,
-                                          payee_id=q.payee.id if q.payee else None,
-                                          to_account_id=q.to_account.id if q.to_account else None)
+        receipt = bank().execute_transfer(
+            customer,
+            slots["transfer_key"],
+            q.from_account.id,
+            q.amount_cents,
+            payee_id=q.payee.id if q.payee else None,
+            to_account_id=q.to_account.id if q.to_account else None,
+        )
         balance = format_cny(receipt.from_account.balance_cents)
         dispatcher.utter_message(
             text=f"转账成功！已向{receipt.recipient_label}转账{format_cny(receipt.amount_cents)}。\n"
-                 f"{receipt.from_account.label}当前余额：{balance}。",
-            json_message=receipt.to_json())
+            f"{receipt.from_account.label}当前余额：{balance}。",
+            json_message=receipt.to_json(),
+        )

@@ -15,6 +15,7 @@ Targets (any machine): no 5xx, no other HTTP error, no dropped connection or tim
 empty message list and no "系统繁忙" reply (the gateway's stand-in for an empty Rasa reply). The command
 exits 1 when a target is missed and keeps the stack's logs (their folder is printed).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,7 +29,8 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -66,9 +68,18 @@ EPISODES: Sequence[Tuple[str, Sequence[Step]]] = (
 
 # What the stack's logs say when a turn fails somewhere behind the gateway.
 LOG_SIGNS = {
-    "rasa.log": ("Failed to run custom action", "Couldn't connect", "Encountered an exception while running action",
-                 "rest.message.received.failure", "rest.message.received.timeout", "ServerDisconnected",
-                 "TimeoutError", "database is locked", "LockError", "Traceback"),
+    "rasa.log": (
+        "Failed to run custom action",
+        "Couldn't connect",
+        "Encountered an exception while running action",
+        "rest.message.received.failure",
+        "rest.message.received.timeout",
+        "ServerDisconnected",
+        "TimeoutError",
+        "database is locked",
+        "LockError",
+        "Traceback",
+    ),
     "actions.log": ("Exception occurred", "database is locked", "Traceback", "Connection lost", "ERROR"),
     "gateway.log": ("rasa unavailable", "could not read the tracker", "database is locked", "Traceback", "ERROR"),
 }
@@ -105,8 +116,8 @@ def customer_ids(n: int) -> List[str]:
 def seed_customers(database_url: str, ids: Sequence[str]) -> int:
     """Give every simulated customer a salary card (尾号6688), a savings card (尾号1024) and the payees
     张三, 李四, 妈妈 (我妈), each account with an opening posting; customers already there are skipped."""
-    from assistant.db.engine import session_scope
-    from assistant.db.models import Account, Customer, Payee, PayeeAlias, Transaction
+    from assistant.base.db.engine import session_scope
+    from assistant.base.db.models import Account, Customer, Payee, PayeeAlias, Transaction
 
     opened = datetime.combine(date.today() - timedelta(days=30), dtime(8))
     made = 0
@@ -115,22 +126,52 @@ def seed_customers(database_url: str, ids: Sequence[str]) -> int:
             if session.get(Customer, cid) is not None:
                 continue
             customer = Customer(id=cid, name=f"压测客户{n}", phone=f"1370000{n:04d}")
-            salary = Account(customer=customer, kind="debit", name="储蓄卡", nickname="工资卡",
-                             number=f"62220290{n:04d}6688", is_primary=True, balance_cents=2_000_000 + n * 100)
-            savings = Account(customer=customer, kind="debit", name="储蓄卡", nickname="",
-                              number=f"62220291{n:04d}1024", balance_cents=500_000)
+            salary = Account(
+                customer=customer,
+                kind="debit",
+                name="储蓄卡",
+                nickname="工资卡",
+                number=f"62220290{n:04d}6688",
+                is_primary=True,
+                balance_cents=2_000_000 + n * 100,
+            )
+            savings = Account(
+                customer=customer,
+                kind="debit",
+                name="储蓄卡",
+                nickname="",
+                number=f"62220291{n:04d}1024",
+                balance_cents=500_000,
+            )
             session.add_all([customer, salary, savings])
-            for name, bank, number, aliases in (("张三", "工商银行", f"62220202{n:04d}1234", ()),
-                                                ("李四", "建设银行", f"62170000{n:04d}5678", ()),
-                                                ("妈妈", "工商银行", f"62220203{n:04d}1357", ("我妈", "老妈"))):
-                payee = Payee(customer=customer, name=name, bank=bank, account_number=number,
-                              created_at=opened - timedelta(days=300))
+            for name, bank, number, aliases in (
+                ("张三", "工商银行", f"62220202{n:04d}1234", ()),
+                ("李四", "建设银行", f"62170000{n:04d}5678", ()),
+                ("妈妈", "工商银行", f"62220203{n:04d}1357", ("我妈", "老妈")),
+            ):
+                payee = Payee(
+                    customer=customer,
+                    name=name,
+                    bank=bank,
+                    account_number=number,
+                    created_at=opened - timedelta(days=300),
+                )
                 payee.aliases = [PayeeAlias(alias=a) for a in aliases]
                 session.add(payee)
             for account in (salary, savings):
-                session.add(Transaction(account=account, customer_id=cid, posted_at=opened,
-                                        amount_cents=account.balance_cents, balance_after_cents=account.balance_cents,
-                                        kind="opening", counterparty="", category="", memo="期初余额"))
+                session.add(
+                    Transaction(
+                        account=account,
+                        customer_id=cid,
+                        posted_at=opened,
+                        amount_cents=account.balance_cents,
+                        balance_after_cents=account.balance_cents,
+                        kind="opening",
+                        counterparty="",
+                        category="",
+                        memo="期初余额",
+                    )
+                )
             made += 1
     return made
 
@@ -144,8 +185,9 @@ async def fetch_token(session: aiohttp.ClientSession, gateway: str, sub: str) ->
         return body["token"]
 
 
-async def one_request(client: aiohttp.ClientSession, tally: Tally, method: str, url: str, text: str,
-                      **kwargs: Any) -> Optional[Any]:
+async def one_request(
+    client: aiohttp.ClientSession, tally: Tally, method: str, url: str, text: str, **kwargs: Any
+) -> Optional[Any]:
     """One request; records status or failure; returns the JSON body of a 200, else None."""
     t0 = time.perf_counter()
     try:
@@ -169,8 +211,9 @@ async def one_request(client: aiohttp.ClientSession, tally: Tally, method: str, 
         return None
 
 
-async def conversation(gateway: str, sub: str, deadline: float, think_s: float, timeout_s: float,
-                       tally: Tally, seed: int) -> None:
+async def conversation(
+    gateway: str, sub: str, deadline: float, think_s: float, timeout_s: float, tally: Tally, seed: int
+) -> None:
     rng = random.Random(seed)
     # One keep-alive connection per customer, like one app on one phone.
     connector = aiohttp.TCPConnector(limit=1, force_close=False)
@@ -184,12 +227,20 @@ async def conversation(gateway: str, sub: str, deadline: float, think_s: float, 
             for step, text in steps:
                 if step == "search":
                     tally.searches += 1
-                    await one_request(client, tally, "GET", f"{gateway}/api/search", text,
-                                      params={"q": text, "limit": "10"}, headers=headers)
+                    await one_request(
+                        client,
+                        tally,
+                        "GET",
+                        f"{gateway}/api/search",
+                        text,
+                        params={"q": text, "limit": "10"},
+                        headers=headers,
+                    )
                 else:
                     tally.turns += 1
-                    body = await one_request(client, tally, "POST", f"{gateway}/api/chat", text,
-                                             json={"message": text}, headers=headers)
+                    body = await one_request(
+                        client, tally, "POST", f"{gateway}/api/chat", text, json={"message": text}, headers=headers
+                    )
                     if body is not None:
                         check_reply(tally, text, body)
                 await asyncio.sleep(rng.uniform(0, think_s))
@@ -209,12 +260,16 @@ def check_reply(tally: Tally, text: str, body: Dict[str, Any]) -> None:
     tally.samples.setdefault(text, joined[:80].replace("\n", " "))
 
 
-async def run_load(gateway: str, subs: Sequence[str], seconds: float, think_s: float, timeout_s: float) -> Tuple[Tally, float]:
+async def run_load(
+    gateway: str, subs: Sequence[str], seconds: float, think_s: float, timeout_s: float
+) -> Tuple[Tally, float]:
     tally = Tally()
     started = time.monotonic()
     deadline = started + seconds
-    results = await asyncio.gather(*(conversation(gateway, sub, deadline, think_s, timeout_s, tally, i)
-                                     for i, sub in enumerate(subs)), return_exceptions=True)
+    results = await asyncio.gather(
+        *(conversation(gateway, sub, deadline, think_s, timeout_s, tally, i) for i, sub in enumerate(subs)),
+        return_exceptions=True,
+    )
     for res in results:
         if isinstance(res, BaseException):
             tally.failures[f"conversation aborted: {type(res).__name__}: {res}"[:120]] += 1
@@ -233,27 +288,38 @@ def log_signs(logs: Path) -> Dict[str, collections.Counter]:
     return out
 
 
-def report(tally: Tally, elapsed: float, conversations: int, show_replies: bool,
-           logs: Optional[Path]) -> bool:
+def report(tally: Tally, elapsed: float, conversations: int, show_replies: bool, logs: Optional[Path]) -> bool:
     ms = tally.chat_ms
-    print(f"\n{conversations} conversations for {elapsed:.0f} s (until {time.strftime('%H:%M:%S')}): {tally.turns} chat turns "
-          f"({tally.turns / elapsed:.1f}/s), {tally.searches} searches; episodes {dict(tally.episodes)}")
+    print(
+        f"\n{conversations} conversations for {elapsed:.0f} s (until {time.strftime('%H:%M:%S')}): {tally.turns} chat turns "
+        f"({tally.turns / elapsed:.1f}/s), {tally.searches} searches; episodes {dict(tally.episodes)}"
+    )
     print(f"HTTP status: {dict(sorted(tally.status.items()))}")
     if ms:
-        print(f"chat turn latency: p50={percentile(ms, 50):.0f} ms  p95={percentile(ms, 95):.0f} ms  "
-              f"p99={percentile(ms, 99):.0f} ms  max={max(ms):.0f} ms")
+        print(
+            f"chat turn latency: p50={percentile(ms, 50):.0f} ms  p95={percentile(ms, 95):.0f} ms  "
+            f"p99={percentile(ms, 99):.0f} ms  max={max(ms):.0f} ms"
+        )
     if tally.search_ms:
         s = tally.search_ms
-        print(f"search latency:    p50={percentile(s, 50):.0f} ms  p95={percentile(s, 95):.0f} ms  "
-              f"p99={percentile(s, 99):.0f} ms")
+        print(
+            f"search latency:    p50={percentile(s, 50):.0f} ms  p95={percentile(s, 95):.0f} ms  "
+            f"p99={percentile(s, 99):.0f} ms"
+        )
     dropped = sum(tally.failures.values())
     empty, busy = sum(tally.empty.values()), sum(tally.busy.values())
-    print(f"5xx: {tally.server_errors}   other HTTP errors: {tally.other_errors}   "
-          f"dropped connections/timeouts: {dropped} {dict(tally.failures) if dropped else ''}")
-    print(f"200 with empty messages: {empty} ({100 * empty / max(tally.turns, 1):.2f} % of turns) "
-          f"{dict(tally.empty.most_common(8)) if empty else ''}")
-    print(f"'{BUSY_MARK}' replies: {busy} {dict(tally.busy.most_common(8)) if busy else ''}   "
-          f"handoff in answer: {tally.handoffs}")
+    print(
+        f"5xx: {tally.server_errors}   other HTTP errors: {tally.other_errors}   "
+        f"dropped connections/timeouts: {dropped} {dict(tally.failures) if dropped else ''}"
+    )
+    print(
+        f"200 with empty messages: {empty} ({100 * empty / max(tally.turns, 1):.2f} % of turns) "
+        f"{dict(tally.empty.most_common(8)) if empty else ''}"
+    )
+    print(
+        f"'{BUSY_MARK}' replies: {busy} {dict(tally.busy.most_common(8)) if busy else ''}   "
+        f"handoff in answer: {tally.handoffs}"
+    )
     if logs is not None:
         for name, counts in log_signs(logs).items():
             found = {k: v for k, v in counts.items() if v}
@@ -261,9 +327,14 @@ def report(tally: Tally, elapsed: float, conversations: int, show_replies: bool,
     if show_replies:
         for text, reply in tally.samples.items():
             print(f"  {text} → {reply}")
-    targets = (("no 5xx", tally.server_errors == 0), ("no other HTTP error", tally.other_errors == 0),
-               ("no dropped connection or timeout", dropped == 0), ("no empty reply", empty == 0),
-               (f"no '{BUSY_MARK}' reply", busy == 0), ("turns were made", tally.turns > 0))
+    targets = (
+        ("no 5xx", tally.server_errors == 0),
+        ("no other HTTP error", tally.other_errors == 0),
+        ("no dropped connection or timeout", dropped == 0),
+        ("no empty reply", empty == 0),
+        (f"no '{BUSY_MARK}' reply", busy == 0),
+        ("turns were made", tally.turns > 0),
+    )
     print("targets: " + ", ".join(f"{label} {'OK' if ok else 'MISSED'}" for label, ok in targets))
     return all(ok for _, ok in targets)
 
@@ -273,12 +344,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=60.0)
-    parser.add_argument("--gateway", default=None, help="base URL of a running gateway in dev mode; "
-                        "default: start an own stack")
+    parser.add_argument(
+        "--gateway", default=None, help="base URL of a running gateway in dev mode; default: start an own stack"
+    )
     parser.add_argument("--think", type=float, default=1.0, help="longest pause between two turns (uniform 0..think s)")
     parser.add_argument("--timeout", type=float, default=60.0, help="client timeout of one request, s")
-    parser.add_argument("--database-url", default=None,
-                        help="with --gateway: the stack's database, to give the load customers accounts and payees")
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="with --gateway: the stack's database, to give the load customers accounts and payees",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the own stack's data folder and logs")
     parser.add_argument("--show-replies", action="store_true", help="print one reply per message sent")
     args = parser.parse_args()

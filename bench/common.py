@@ -1,4 +1,5 @@
 """Small helpers shared by the benchmarks: percentiles and a one-connection HTTP client."""
+
 from __future__ import annotations
 
 import http.client
@@ -18,9 +19,14 @@ def percentile(samples: Sequence[float], pct: float) -> float:
 
 def summary(samples_ms: List[float]) -> Dict[str, float]:
     total_s = sum(samples_ms) / 1000
-    return {"n": len(samples_ms), "p50_ms": percentile(samples_ms, 50), "p99_ms": percentile(samples_ms, 99),
-            "mean_ms": statistics.fmean(samples_ms), "max_ms": max(samples_ms),
-            "qps": len(samples_ms) / total_s if total_s else float("inf")}
+    return {
+        "n": len(samples_ms),
+        "p50_ms": percentile(samples_ms, 50),
+        "p99_ms": percentile(samples_ms, 99),
+        "mean_ms": statistics.fmean(samples_ms),
+        "max_ms": max(samples_ms),
+        "qps": len(samples_ms) / total_s if total_s else float("inf"),
+    }
 
 
 class KeepAliveClient:

@@ -8,6 +8,7 @@ knowledge base's lookup of a question (sentence vector + lexical tiers, real cat
 Synthetic entries are made of real dictionary words (jieba's, shipped in the package) so their
 pinyin, initials and prefixes spread over the index as real names do.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,7 @@ from typing import List
 import jieba
 import yaml
 
-from assistant.config import REPO_ROOT
+from assistant.base.config import REPO_ROOT
 from bench.common import summary
 from search_index.builder import build_index
 from search_index.catalog import Entry, load_catalog
@@ -34,8 +35,11 @@ SUFFIXES = ("服务", "专区", "产品", "计划", "卡", "贷", "宝", "通", 
 
 def dictionary_words(n: int, rng: random.Random) -> List[str]:
     path = Path(jieba.__file__).parent / "dict.txt"
-    words = [line.split()[0] for line in path.read_text(encoding="utf-8").splitlines()
-             if 2 <= len(line.split()[0]) <= 4 and int(line.split()[1]) > 50]
+    words = [
+        line.split()[0]
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if 2 <= len(line.split()[0]) <= 4 and int(line.split()[1]) > 50
+    ]
     return rng.sample(words, n)
 
 
@@ -46,10 +50,19 @@ def synthetic_catalog(size: int, seed: int = 20_000) -> List[Entry]:
     out = list(real)
     for i in range(size - len(real)):
         title = words[2 * i] + rng.choice(SUFFIXES)
-        out.append(Entry(id=f"syn.{i}", type=rng.choice(("function", "product", "life", "faq")), title=title,
-                         channel="首页", deeplink=f"app://synthetic/{i}", popularity=rng.uniform(0, 60),
-                         aliases=(words[2 * i + 1],), keywords=(rng.choice(words),),
-                         answer="示例答案" if i % 4 == 3 else ""))
+        out.append(
+            Entry(
+                id=f"syn.{i}",
+                type=rng.choice(("function", "product", "life", "faq")),
+                title=title,
+                channel="首页",
+                deeplink=f"app://synthetic/{i}",
+                popularity=rng.uniform(0, 60),
+                aliases=(words[2 * i + 1],),
+                keywords=(rng.choice(words),),
+                answer="示例答案" if i % 4 == 3 else "",
+            )
+        )
     return out
 
 
@@ -77,8 +90,10 @@ def run(service: SearchService, queries: List[str], rounds: int) -> dict:
 
 def report(label: str, s: dict, target_ms: float) -> None:
     ok = "OK" if s["p99_ms"] <= target_ms else "MISSED"
-    print(f"  {label:<28} n={s['n']:<6} p50={s['p50_ms']:.2f} ms  p99={s['p99_ms']:.2f} ms  "
-          f"{s['qps']:.0f} queries/s   target p99 ≤ {target_ms:.0f} ms {ok}")
+    print(
+        f"  {label:<28} n={s['n']:<6} p50={s['p50_ms']:.2f} ms  p99={s['p99_ms']:.2f} ms  "
+        f"{s['qps']:.0f} queries/s   target p99 ≤ {target_ms:.0f} ms {ok}"
+    )
 
 
 def main() -> int:
@@ -88,13 +103,17 @@ def main() -> int:
     args = parser.parse_args()
     queries = query_mix()
     prefixes = typed_prefixes(queries)
-    for label, entries, target, vectors in (("real catalog", load_catalog(), 10.0, True),
-                                            (f"{args.synthetic:,} entries", synthetic_catalog(args.synthetic), 30.0, False)):
+    for label, entries, target, vectors in (
+        ("real catalog", load_catalog(), 10.0, True),
+        (f"{args.synthetic:,} entries", synthetic_catalog(args.synthetic), 30.0, False),
+    ):
         with tempfile.TemporaryDirectory() as root:
             t0 = time.perf_counter()
             build_index(entries, Path(root), with_vectors=vectors)
-            print(f"{label}: {len(entries):,} entries, index built in {time.perf_counter() - t0:.1f}s"
-                  + ("" if vectors else " (lexical only)"))
+            print(
+                f"{label}: {len(entries):,} entries, index built in {time.perf_counter() - t0:.1f}s"
+                + ("" if vectors else " (lexical only)")
+            )
             service = SearchService(Path(root))
             report("search (query mix)", run(service, queries, args.rounds), target)
             report("suggest (typed prefixes)", run(service, prefixes, 1), target)
@@ -108,8 +127,11 @@ KNOWLEDGE_TARGET_MS = 50.0  # one sentence embedding (~10 ms) plus the lexical t
 
 
 def paraphrase_mix() -> List[str]:
-    return [str(q["q"]) for path in sorted((REPO_ROOT / "tests" / "search").glob("faq_paraphrases_*.yml"))
-            for q in yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]]
+    return [
+        str(q["q"])
+        for path in sorted((REPO_ROOT / "tests" / "search").glob("faq_paraphrases_*.yml"))
+        for q in yaml.safe_load(path.read_text(encoding="utf-8"))["queries"]
+    ]
 
 
 def run_lookups(kb: KnowledgeBase, questions: List[str]) -> dict:

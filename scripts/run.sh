@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/bootstrap.sh
 export ASSISTANT_ENV="${ASSISTANT_ENV:-dev}"
-exec .venv/bin/python -m assistant.launcher "${1:-run}"
+exec .venv/bin/python -m assistant.ops.launcher "${1:-run}"

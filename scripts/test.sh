@@ -14,27 +14,27 @@ mkdir -p test-output
 ./scripts/ensure_browser.sh
 TEST_POSTGRES_URL=$(./scripts/ensure_postgres.sh)
 export TEST_POSTGRES_URL
-"$PY" -m assistant.launcher setup
+"$PY" -m assistant.ops.launcher setup
 
 echo "==> rasa data validate"
 .venv/bin/rasa data validate --config config.yml --domain domain.yml --data nlu_data --fail-on-warnings \
   > test-output/validate.log 2>&1 || { cat test-output/validate.log; exit 1; }
 
 echo "==> rasa test core (tests/stories)"
-model=$("$PY" -c "from assistant.config import Settings; from assistant.stack.setup_steps import model_path; print(model_path(Settings.from_env()))")
+model=$("$PY" -c "from assistant.base.config import Settings; from assistant.ops.stack.setup_steps import model_path; print(model_path(Settings.from_env()))")
 .venv/bin/rasa test core -m "$model" --stories tests/stories --out test-output/stories --fail-on-prediction-errors \
   > test-output/stories.log 2>&1 || { grep -v "Processed" test-output/stories.log | tail -40; exit 1; }
 grep -E "Correct:|Accuracy:" test-output/stories.log | sed 's/.*INFO *rasa.core.test *- */   /'
 
 echo "==> NLU evaluation on the held-out set (make eval-nlu)"
 status=0
-"$PY" -m assistant.evaluation.nlu_eval > test-output/nlu-eval.log 2>&1 || status=$?
+"$PY" -m assistant.ops.evaluation.nlu_eval > test-output/nlu-eval.log 2>&1 || status=$?
 sed -n '/NLU evaluation on/,$p' test-output/nlu-eval.log | grep -v "Warning\|deprecated\|ParserElement"
 [ "$status" = 0 ] || exit "$status"
 
 echo "==> search evaluation (make eval-search)"
 status=0
-"$PY" -m assistant.evaluation.search_eval > test-output/search-eval.log 2>&1 || status=$?
+"$PY" -m assistant.ops.evaluation.search_eval > test-output/search-eval.log 2>&1 || status=$?
 sed -n '/Search evaluation on/,$p' test-output/search-eval.log
 [ "$status" = 0 ] || exit "$status"
 
@@ -43,6 +43,6 @@ status=0
 "$PY" -m pytest "$@" || status=$?
 if [ -f test-output/realistic/realistic_report.json ]; then
   echo "==> realistic evaluation (make eval-realistic, run inside pytest on the shared stack)"
-  echo "   $("$PY" -m assistant.evaluation.realistic_eval --summary test-output/realistic/realistic_report.json)"
+  echo "   $("$PY" -m assistant.ops.evaluation.realistic_eval --summary test-output/realistic/realistic_report.json)"
 fi
 exit "$status"

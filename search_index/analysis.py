@@ -2,8 +2,9 @@
 
 Everything a customer might type for a name is turned into terms here:
 characters and their prefixes, jieba words, full pinyin (every plausible
-reading, see assistant.pinyin), initials ("zz" and "zhzh"), and 模糊音 keys.
+reading, see assistant.base.pinyin), initials ("zz" and "zhzh"), and 模糊音 keys.
 """
+
 from __future__ import annotations
 
 import logging
@@ -12,7 +13,7 @@ from typing import List
 
 import jieba
 
-from assistant.pinyin import (  # noqa: F401  (re-exported for the builder and the service)
+from assistant.base.pinyin import (  # noqa: F401  (re-exported for the builder and the service)
     fuzzy_key,
     has_han,
     initials,
@@ -20,7 +21,7 @@ from assistant.pinyin import (  # noqa: F401  (re-exported for the builder and t
     split_pinyin,
     syllables_of,
 )
-from assistant.textnorm import normalize
+from assistant.base.textnorm import normalize
 
 jieba.setLogLevel(logging.WARNING)
 

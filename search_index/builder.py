@@ -2,6 +2,7 @@
 
 ``python -m search_index.builder`` (``make index``) builds from the catalog files.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -61,7 +62,7 @@ def entry_document(entry: Entry) -> Dict[str, object]:
         terms: List[str] = []
         for text in texts:
             all_readings = an.readings(text)
-            for syllables in (all_readings[1:] if alternatives else all_readings[:1]):
+            for syllables in all_readings[1:] if alternatives else all_readings[:1]:
                 terms.append(an.joined(syllables))
                 terms.extend(an.initials(syllables))
         return terms
@@ -118,8 +119,8 @@ def build_index(entries: List[Entry], root: Path, with_vectors: bool = True) -> 
 def main(argv: Optional[List[str]] = None) -> int:
     """``make index``: rebuild from the catalog and swap the new generation in (a running gateway
     picks it up without a restart)."""
-    from assistant.config import Settings
-    from assistant.stack.setup_steps import ensure_index
+    from assistant.base.config import Settings
+    from assistant.ops.stack.setup_steps import ensure_index
 
     parser = argparse.ArgumentParser(description="Build the search index from the catalog and swap it in.")
     parser.add_argument("--out", type=Path, default=None, help="index root (default: SEARCH_INDEX_DIR)")

@@ -1,4 +1,5 @@
 """The search catalog: YAML files in search_index/catalog/, validated on load."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -49,11 +50,16 @@ def _entry(raw: Dict[str, Any], source: str) -> Entry:
     if raw["type"] == "faq" and not raw.get("answer"):
         raise CatalogError(f"{source}: faq {raw['id']} has no answer")
     return Entry(
-        id=str(raw["id"]), type=raw["type"], title=str(raw["title"]), channel=raw["channel"],
-        deeplink=str(raw["deeplink"]), popularity=float(raw.get("popularity", 0)),
+        id=str(raw["id"]),
+        type=raw["type"],
+        title=str(raw["title"]),
+        channel=raw["channel"],
+        deeplink=str(raw["deeplink"]),
+        popularity=float(raw.get("popularity", 0)),
         aliases=tuple(str(a) for a in raw.get("aliases") or ()),
         keywords=tuple(str(k) for k in raw.get("keywords") or ()),
-        subtitle=str(raw.get("subtitle") or ""), answer=str(raw.get("answer") or ""),
+        subtitle=str(raw.get("subtitle") or ""),
+        answer=str(raw.get("answer") or ""),
         attributes=dict(raw.get("attributes") or {}),
     )
 

@@ -7,6 +7,7 @@ question) and sentence similarity (``SemanticIndex``, which matches paraphrases)
 absolute terms and ahead of the runner-up by a margin; the thresholds are measured on the held-out
 paraphrase set (``make eval-search``), see ``DEFAULT_THRESHOLDS``.
 """
+
 from __future__ import annotations
 
 import re
@@ -17,17 +18,20 @@ from search_index.semantic import SemanticIndex
 from search_index.service import TIER, Hit, SearchService
 
 # Courtesy words before the question say nothing about which answer fits.
-_COURTESY = re.compile(r"^(?:(?:你好|您好|喂|在吗|在不在|hi|hello|哈喽|客服|小助手|请问|问一下|问下|想问一下|想问下|我想问一下|我想问下|麻烦问一下|麻烦问下|打扰一下)[，,。.!！\s]*)+",
-                       re.IGNORECASE)
+_COURTESY = re.compile(
+    r"^(?:(?:你好|您好|喂|在吗|在不在|hi|hello|哈喽|客服|小助手|请问|问一下|问下|想问一下|想问下|我想问一下|我想问下|麻烦问一下|麻烦问下|打扰一下)[，,。.!！\s]*)+",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
 class Thresholds:
     """When one entry may be answered or opened on its own."""
+
     # Measured on the held-out paraphrases (make eval-search): a margin of 0.03 keeps nine single
     # answers in ten right; 0.01–0.02 answered 13–34 % of them alone but only 65–70 % rightly.
-    min_similarity: float = 0.90   # cosine of the best entry's closest name, with its lexical evidence
-    min_margin: float = 0.03       # ahead of the runner-up by at least this
+    min_similarity: float = 0.90  # cosine of the best entry's closest name, with its lexical evidence
+    min_margin: float = 0.03  # ahead of the runner-up by at least this
     # Lexical evidence added to the similarity: the customer typed the entry's name, or its whole name
     # stands in the question.
     exact_bonus: float = 0.08
@@ -42,13 +46,14 @@ DEFAULT_THRESHOLDS = Thresholds()
 @dataclass(frozen=True)
 class Lookup:
     """Candidates best first, and whether the first may be given as the single answer."""
+
     query: str
     hits: List[Hit]
     clear: bool
     reason: str
     scores: Dict[str, float] = field(default_factory=dict)
     similarity: float = 0.0  # of the best entry's closest name (with its lexical evidence)
-    margin: float = 0.0      # ahead of the runner-up
+    margin: float = 0.0  # ahead of the runner-up
 
     @property
     def top(self) -> Optional[Hit]:
@@ -87,14 +92,16 @@ def _named(lexical: Sequence[Hit], prefer: Sequence[str]) -> Optional[Hit]:
 class KnowledgeBase:
     """Looks up the catalog for a customer's question or request."""
 
-    def __init__(self, search: SearchService, semantic: SemanticIndex,
-                 thresholds: Thresholds = DEFAULT_THRESHOLDS) -> None:
+    def __init__(
+        self, search: SearchService, semantic: SemanticIndex, thresholds: Thresholds = DEFAULT_THRESHOLDS
+    ) -> None:
         self.search = search
         self.semantic = semantic
         self.thresholds = thresholds
 
-    def lookup(self, text: str, prefer: Sequence[str] = ("faq",), limit: int = 3,
-               types: Optional[Sequence[str]] = None) -> Lookup:
+    def lookup(
+        self, text: str, prefer: Sequence[str] = ("faq",), limit: int = 3, types: Optional[Sequence[str]] = None
+    ) -> Lookup:
         """The best ``limit`` entries for ``text``; ``prefer`` breaks near-ties by entry type."""
         t = self.thresholds
         query = strip_courtesy(text)

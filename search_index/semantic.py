@@ -7,6 +7,7 @@ Whoosh index, so vectors and terms are always swapped in together. A query is em
 (~10 ms on one core) and an entry scores the best cosine similarity of any of its names. Names and
 queries are compared both as written and in canonical form (``search_index.synonyms``: 打钱 → 转账).
 """
+
 from __future__ import annotations
 
 import json
@@ -51,8 +52,9 @@ def write_vectors(entries: Sequence[Entry], generation: Path) -> int:
             names.append(name)
             owners.append(entry.id)
     np.save(generation / VECTORS_FILE, embed(names))
-    (generation / OWNERS_FILE).write_text(json.dumps({"owners": owners, "names": names}, ensure_ascii=False),
-                                          encoding="utf-8")
+    (generation / OWNERS_FILE).write_text(
+        json.dumps({"owners": owners, "names": names}, ensure_ascii=False), encoding="utf-8"
+    )
     return len(names)
 
 

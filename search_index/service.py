@@ -8,6 +8,7 @@ parser, so no query syntax reaches Whoosh). Every hit keeps its best match kind:
 and inside a kind, how exact the match was; then popularity (base plus learned
 clicks), then the customer's own clicks.
 """
+
 from __future__ import annotations
 
 import heapq
@@ -31,8 +32,62 @@ KINDS = ("title", "alias", "prefix", "keyword", "pinyin", "fuzzy")
 TIER = {kind: i for i, kind in enumerate(KINDS)}
 MAX_QUERY_CHARS = 100  # after cleaning; longer input is refused by the API layer
 STOP_CHARS_WORDS = frozenset(
-    "我 想 要 我想 我要 想要 请 请问 帮 帮我 一下 怎么 怎样 如何 的 了 吗 呢 啊 吧 呀 在 哪 哪里 哪儿 在哪 在哪里 "
-    "有 有没有 什么 办 办理 去 能 能不能 可以 给 用 是 个 那个 这个 嗯 呃 买 想买 购买 交 缴 查 查查 查看 看 看看".split()
+    [
+        "我",
+        "想",
+        "要",
+        "我想",
+        "我要",
+        "想要",
+        "请",
+        "请问",
+        "帮",
+        "帮我",
+        "一下",
+        "怎么",
+        "怎样",
+        "如何",
+        "的",
+        "了",
+        "吗",
+        "呢",
+        "啊",
+        "吧",
+        "呀",
+        "在",
+        "哪",
+        "哪里",
+        "哪儿",
+        "在哪",
+        "在哪里",
+        "有",
+        "有没有",
+        "什么",
+        "办",
+        "办理",
+        "去",
+        "能",
+        "能不能",
+        "可以",
+        "给",
+        "用",
+        "是",
+        "个",
+        "那个",
+        "这个",
+        "嗯",
+        "呃",
+        "买",
+        "想买",
+        "购买",
+        "交",
+        "缴",
+        "查",
+        "查查",
+        "查看",
+        "看",
+        "看看",
+    ]
 )
 
 
@@ -52,16 +107,23 @@ class Hit:
     answer: str = ""
     channel: str = ""
     attributes: Mapping[str, object] = field(default_factory=dict)
-    tier: int = 0          # index in KINDS of the match kind
+    tier: int = 0  # index in KINDS of the match kind
     exactness: float = 0.0  # how exact the match was within its kind
 
-    def beats(self, other: "Hit") -> bool:
+    def beats(self, other: Hit) -> bool:
         """Strictly better match than ``other`` (kind first, then exactness), popularity aside."""
         return (self.tier, -round(self.exactness, 3)) < (other.tier, -round(other.exactness, 3))
 
     def to_json(self) -> Dict[str, object]:
-        out: Dict[str, object] = {"id": self.id, "type": self.type, "title": self.title, "subtitle": self.subtitle,
-                                  "deeplink": self.deeplink, "score": round(self.score, 3), "match": self.match}
+        out: Dict[str, object] = {
+            "id": self.id,
+            "type": self.type,
+            "title": self.title,
+            "subtitle": self.subtitle,
+            "deeplink": self.deeplink,
+            "score": round(self.score, 3),
+            "match": self.match,
+        }
         if self.answer:
             out["answer"] = self.answer
         return out
@@ -75,7 +137,7 @@ class _Loaded:
     docs: List[Dict[str, object]]  # stored fields by docnum, read once at open
     by_id: Dict[str, Dict[str, object]] = field(default_factory=dict)
     base_popularity: List[float] = field(default_factory=list)  # log1p(popularity) by docnum
-    shortest_name: List[int] = field(default_factory=list)      # for "how much of the name a prefix covers"
+    shortest_name: List[int] = field(default_factory=list)  # for "how much of the name a prefix covers"
 
 
 class _Matches:
@@ -129,9 +191,14 @@ class SearchService:
             searcher = ix.searcher()
             docs = [{**fields, "_docnum": n} for n, fields in enumerate(searcher.all_stored_fields())]
             self._loaded = _Loaded(
-                generation, stamp or (0, 0), searcher, docs, {str(d["id"]): d for d in docs},
+                generation,
+                stamp or (0, 0),
+                searcher,
+                docs,
+                {str(d["id"]): d for d in docs},
                 [math.log1p(float(d.get("popularity", 0))) for d in docs],
-                [min((len(n) for n in d["payload"].get("names", ()) if n), default=1) for d in docs])  # type: ignore
+                [min((len(n) for n in d["payload"].get("names", ()) if n), default=1) for d in docs],
+            )  # type: ignore
             return self._loaded
 
     def health(self) -> Dict[str, object]:
@@ -175,8 +242,9 @@ class SearchService:
             self._fuzzy_keys(q, docs, found)
         return found
 
-    def _keyword_coverage(self, q: str, docs: Callable[[Query], List[int]], found: _Matches,
-                          stored: List[Dict[str, object]]) -> None:
+    def _keyword_coverage(
+        self, q: str, docs: Callable[[Query], List[int]], found: _Matches, stored: List[Dict[str, object]]
+    ) -> None:
         """Share of the query's content characters covered by words found in each entry; an entry
         whose whole name stands in the query ("我想买大额存单") is the best keyword match."""
         content = [i for i, _ in enumerate(q)]
@@ -216,9 +284,9 @@ class SearchService:
             if not key or not key.isascii():
                 continue
             w = (0.95 if han else 1.0) * (1.0 if i == 0 else 0.9)
-            found.add(docs(Term("py", key)), kind, 1.0 * w, label)          # a whole name, exactly
-            found.add(docs(Term("py_prefix", key)), kind, 0.6 * w, label)   # as-you-type
-            found.add(docs(Term("pyw", key)), kind, 0.7 * w, label)         # a word inside a name
+            found.add(docs(Term("py", key)), kind, 1.0 * w, label)  # a whole name, exactly
+            found.add(docs(Term("py_prefix", key)), kind, 0.6 * w, label)  # as-you-type
+            found.add(docs(Term("pyw", key)), kind, 0.7 * w, label)  # a word inside a name
             if len(key) > 1:  # one typed letter means the first letter of a name, not of any word in it
                 found.add(docs(Term("pyw_prefix", key)), kind, 0.4 * w, label)
 
@@ -294,14 +362,24 @@ class SearchService:
     @staticmethod
     def _hit(fields: Mapping[str, object], score: float, label: str, tier: int, exactness: float) -> Hit:
         payload = fields["payload"]  # type: ignore[assignment]
-        return Hit(id=str(fields["id"]), type=str(fields["type"]), title=payload["title"],
-                   subtitle=payload.get("subtitle", ""), deeplink=payload["deeplink"], score=score, match=label,
-                   answer=payload.get("answer", ""), channel=payload.get("channel", ""),
-                   attributes=payload.get("attributes", {}), tier=tier, exactness=exactness)
+        return Hit(
+            id=str(fields["id"]),
+            type=str(fields["type"]),
+            title=payload["title"],
+            subtitle=payload.get("subtitle", ""),
+            deeplink=payload["deeplink"],
+            score=score,
+            match=label,
+            answer=payload.get("answer", ""),
+            channel=payload.get("channel", ""),
+            attributes=payload.get("attributes", {}),
+            tier=tier,
+            exactness=exactness,
+        )
 
 
 def _typo_variants(key: str) -> List[str]:
     """Typed pinyin with one slip undone: two neighbours swapped ("licia") or one letter too many."""
-    swaps = {key[:i] + key[i + 1] + key[i] + key[i + 2:] for i in range(len(key) - 1) if key[i] != key[i + 1]}
-    drops = {key[:i] + key[i + 1:] for i in range(len(key))} if len(key) >= 5 else set()
+    swaps = {key[:i] + key[i + 1] + key[i] + key[i + 2 :] for i in range(len(key) - 1) if key[i] != key[i + 1]}
+    drops = {key[:i] + key[i + 1 :] for i in range(len(key))} if len(key) >= 5 else set()
     return sorted((swaps | drops) - {key})

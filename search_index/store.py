@@ -4,6 +4,7 @@ Layout: ``<root>/gen-<stamp>/`` holds one complete Whoosh index; ``<root>/CURREN
 names the live generation and is replaced atomically (``os.replace``), so a
 reader sees either the old or the new index, never a half-built one.
 """
+
 from __future__ import annotations
 
 import os

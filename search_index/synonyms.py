@@ -4,17 +4,21 @@
 转账 and 扣费 is 手续费. The same canonical form is used for the catalog's names and for queries, so
 both retrieval signals (words and sentence vectors) compare like with like. Longest match first.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
 from typing import Dict, Tuple
 
-from assistant.nlu.spans import longest_matches
+from assistant.base.spans import longest_matches
 
 # canonical term → everyday words for it
 _GROUPS: Tuple[Tuple[str, Tuple[str, ...]], ...] = (
     ("转账", ("打钱", "打款", "汇钱", "转钱", "转款", "打过去", "汇过去", "转过去", "打到", "汇款")),
-    ("手续费", ("扣费", "扣不扣费", "扣不扣钱", "收不收费", "收不收钱", "要钱吗", "扣多少", "收多少钱", "收钱吗", "费用")),
+    (
+        "手续费",
+        ("扣费", "扣不扣费", "扣不扣钱", "收不收费", "收不收钱", "要钱吗", "扣多少", "收多少钱", "收钱吗", "费用"),
+    ),
     ("到账", ("进账", "入账", "收到钱", "能收到", "到没到", "到不到", "没进", "进卡")),
     ("注销", ("关掉", "关了", "关闭", "销掉", "销户", "注销掉", "停掉", "不想用了", "不要了")),
     ("ATM", ("取款机", "自助机", "柜员机", "存款机", "atm", "机器")),

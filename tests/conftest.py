@@ -1,4 +1,5 @@
 """Shared fixtures. The real stack is started once per test session (Rasa loads in ~30 s)."""
+
 from __future__ import annotations
 
 import os

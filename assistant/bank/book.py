@@ -1,4 +1,5 @@
 """The customer's bookkeeping book: dictated expenses and income, edited or deleted by voice."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -8,15 +9,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.bank.types import BankError, BookEntry
-from assistant.db.models import AuditLog, BookRecord
-from assistant.masking import mask_sensitive
+from assistant.base.db.models import AuditLog, BookRecord
+from assistant.base.masking import mask_sensitive
 
 MAX_BOOK_AMOUNT_CENTS = 10_000_000_00  # ¥10 million: larger is a mishearing, not a lunch
 
 
 def entry(row: BookRecord) -> BookEntry:
-    return BookEntry(id=row.id, direction=row.direction, amount_cents=row.amount_cents, category=row.category,
-                     occurred_on=row.occurred_on, note=row.note)
+    return BookEntry(
+        id=row.id,
+        direction=row.direction,
+        amount_cents=row.amount_cents,
+        category=row.category,
+        occurred_on=row.occurred_on,
+        note=row.note,
+    )
 
 
 def _check(amount_cents: int) -> None:
@@ -24,13 +31,26 @@ def _check(amount_cents: int) -> None:
         raise BankError("invalid_amount", "金额不正确，请重新说一下")
 
 
-def add(session: Session, customer_id: str, direction: str, amount_cents: int, category: str,
-        occurred_on: date, note: str = "") -> BookEntry:
+def add(
+    session: Session,
+    customer_id: str,
+    direction: str,
+    amount_cents: int,
+    category: str,
+    occurred_on: date,
+    note: str = "",
+) -> BookEntry:
     if direction not in ("expense", "income"):
         raise BankError("invalid_direction", "只能记录支出或收入")
     _check(amount_cents)
-    row = BookRecord(customer_id=customer_id, direction=direction, amount_cents=amount_cents, category=category,
-                     occurred_on=occurred_on, note=mask_sensitive(note)[:128])
+    row = BookRecord(
+        customer_id=customer_id,
+        direction=direction,
+        amount_cents=amount_cents,
+        category=category,
+        occurred_on=occurred_on,
+        note=mask_sensitive(note)[:128],
+    )
     session.add(row)
     session.flush()
     session.add(AuditLog(actor=customer_id, action="book.added", detail=f"record={row.id} amount={amount_cents}"))
@@ -45,8 +65,13 @@ def last_record(session: Session, customer_id: str, record_id: Optional[int] = N
     return session.scalar(query.order_by(BookRecord.id.desc()).limit(1))
 
 
-def edit_last(session: Session, customer_id: str, amount_cents: Optional[int] = None,
-              category: Optional[str] = None, record_id: Optional[int] = None) -> BookEntry:
+def edit_last(
+    session: Session,
+    customer_id: str,
+    amount_cents: Optional[int] = None,
+    category: Optional[str] = None,
+    record_id: Optional[int] = None,
+) -> BookEntry:
     row = last_record(session, customer_id, record_id)
     if row is None:
         raise BankError("no_record", "还没有可以修改的记账记录")
@@ -68,8 +93,14 @@ def delete_last(session: Session, customer_id: str, record_id: Optional[int] = N
     return entry(row)
 
 
-def records(session: Session, customer_id: str, start: Optional[date] = None, end: Optional[date] = None,
-            category: Optional[str] = None, direction: Optional[str] = None) -> List[BookEntry]:
+def records(
+    session: Session,
+    customer_id: str,
+    start: Optional[date] = None,
+    end: Optional[date] = None,
+    category: Optional[str] = None,
+    direction: Optional[str] = None,
+) -> List[BookEntry]:
     query = select(BookRecord).where(BookRecord.customer_id == customer_id, BookRecord.deleted.is_(False))
     if start:
         query = query.where(BookRecord.occurred_on >= start)

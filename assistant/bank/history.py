@@ -1,4 +1,5 @@
 """Transaction history queries, always scoped to one customer."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -8,8 +9,8 @@ from typing import Any, Dict, List, Optional, Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from assistant.db.models import Account, Transaction
-from assistant.money import format_cny
+from assistant.base.db.models import Account, Transaction
+from assistant.base.money import format_cny
 
 MAX_PAGE_SIZE = 100
 
@@ -25,15 +26,32 @@ class HistoryPage:
 
 
 def transaction_json(t: Transaction, last4: str) -> Dict[str, Any]:
-    return {"id": t.id, "account_last4": last4, "posted_at": t.posted_at.isoformat(timespec="seconds"),
-            "amount_cents": t.amount_cents, "amount": format_cny(t.amount_cents), "kind": t.kind,
-            "counterparty": t.counterparty, "category": t.category, "memo": t.memo}
+    return {
+        "id": t.id,
+        "account_last4": last4,
+        "posted_at": t.posted_at.isoformat(timespec="seconds"),
+        "amount_cents": t.amount_cents,
+        "amount": format_cny(t.amount_cents),
+        "kind": t.kind,
+        "counterparty": t.counterparty,
+        "category": t.category,
+        "memo": t.memo,
+    }
 
 
-def query(session: Session, customer_id: str, account_id: Optional[int] = None, start: Optional[date] = None,
-          end: Optional[date] = None, counterparty: Optional[str] = None, category: Optional[str] = None,
-          keyword: Optional[str] = None, page: int = 1, size: int = 20,
-          kinds: Optional[Sequence[str]] = None) -> HistoryPage:
+def query(
+    session: Session,
+    customer_id: str,
+    account_id: Optional[int] = None,
+    start: Optional[date] = None,
+    end: Optional[date] = None,
+    counterparty: Optional[str] = None,
+    category: Optional[str] = None,
+    keyword: Optional[str] = None,
+    page: int = 1,
+    size: int = 20,
+    kinds: Optional[Sequence[str]] = None,
+) -> HistoryPage:
     """Postings newest first, without the opening balances; ``keyword`` matches counterparty or memo;
     ``kinds`` keeps only postings of those kinds (e.g. ``("transfer_out",)``)."""
     size = max(1, min(size, MAX_PAGE_SIZE))
@@ -56,15 +74,24 @@ def query(session: Session, customer_id: str, account_id: Optional[int] = None, 
         conditions.append(Transaction.counterparty.like(like) | Transaction.memo.like(like))
     base = select(Transaction).where(*conditions)
     total = session.scalar(select(func.count()).select_from(base.subquery()))
-    spent = session.scalar(select(func.coalesce(func.sum(Transaction.amount_cents), 0))
-                           .where(*conditions, Transaction.amount_cents < 0))
-    received = session.scalar(select(func.coalesce(func.sum(Transaction.amount_cents), 0))
-                              .where(*conditions, Transaction.amount_cents > 0))
-    rows = session.scalars(base.order_by(Transaction.posted_at.desc(), Transaction.id.desc())
-                           .offset((page - 1) * size).limit(size))
+    spent = session.scalar(
+        select(func.coalesce(func.sum(Transaction.amount_cents), 0)).where(*conditions, Transaction.amount_cents < 0)
+    )
+    received = session.scalar(
+        select(func.coalesce(func.sum(Transaction.amount_cents), 0)).where(*conditions, Transaction.amount_cents > 0)
+    )
+    rows = session.scalars(
+        base.order_by(Transaction.posted_at.desc(), Transaction.id.desc()).offset((page - 1) * size).limit(size)
+    )
     last4 = {a.id: a.last4 for a in session.scalars(select(Account).where(Account.customer_id == customer_id))}
-    return HistoryPage(items=[transaction_json(t, last4.get(t.account_id, "")) for t in rows], total=int(total or 0),
-                       page=page, size=size, spent_cents=-int(spent or 0), received_cents=int(received or 0))
+    return HistoryPage(
+        items=[transaction_json(t, last4.get(t.account_id, "")) for t in rows],
+        total=int(total or 0),
+        page=page,
+        size=size,
+        spent_cents=-int(spent or 0),
+        received_cents=int(received or 0),
+    )
 
 
 # Postings that are spending (not moves between one's own accounts, repayments or opening balances).
@@ -75,9 +102,14 @@ def spending_by_category(session: Session, customer_id: str, start: date, end: d
     """Card and account spending per category over a period, in cents (positive)."""
     rows = session.execute(
         select(Transaction.category, func.sum(Transaction.amount_cents))
-        .where(Transaction.customer_id == customer_id, Transaction.amount_cents < 0,
-               Transaction.kind.in_(SPENDING_KINDS), Transaction.category.notin_(("", "其他")),
-               Transaction.posted_at >= datetime.combine(start, time.min),
-               Transaction.posted_at < datetime.combine(end + timedelta(days=1), time.min))
-        .group_by(Transaction.category))
+        .where(
+            Transaction.customer_id == customer_id,
+            Transaction.amount_cents < 0,
+            Transaction.kind.in_(SPENDING_KINDS),
+            Transaction.category.notin_(("", "其他")),
+            Transaction.posted_at >= datetime.combine(start, time.min),
+            Transaction.posted_at < datetime.combine(end + timedelta(days=1), time.min),
+        )
+        .group_by(Transaction.category)
+    )
     return {category: -int(total) for category, total in rows}

@@ -1,6 +1,7 @@
 """What already happened to a request, by its key: the ledger's answer to a retried 确认 and to
 "刚才那笔成功了吗" — read before anything is quoted again, so a retry never reports a refusal
 (余额不足) for money that did move."""
+
 from __future__ import annotations
 
 import re
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from assistant.bank.ledger import account_view, own_account, replay
 from assistant.bank.types import AccountView, Receipt
-from assistant.db.models import AuditLog, Transfer
+from assistant.base.db.models import AuditLog, Transfer
 
 _FROZEN_ACCOUNT = re.compile(r"account=(\d+) ")
 
@@ -34,8 +35,11 @@ def outcome_of(session: Session, customer_id: str, key: str, freeze: bool = True
         return Outcome(receipt.kind, receipt=receipt)
     if not freeze:
         return None
-    audit = session.scalar(select(AuditLog).where(AuditLog.actor == customer_id, AuditLog.action == "card.frozen",
-                                                  AuditLog.detail.endswith(f" key={key}")).limit(1))
+    audit = session.scalar(
+        select(AuditLog)
+        .where(AuditLog.actor == customer_id, AuditLog.action == "card.frozen", AuditLog.detail.endswith(f" key={key}"))
+        .limit(1)
+    )
     found = _FROZEN_ACCOUNT.match(audit.detail) if audit is not None else None
     if found is None:
         return None
@@ -45,6 +49,7 @@ def outcome_of(session: Session, customer_id: str, key: str, freeze: bool = True
 
 def latest_outcome(session: Session, customer_id: str) -> Optional[Outcome]:
     """The customer's most recent money movement ordered through the assistant (what "刚才那笔" means)."""
-    last = session.scalar(select(Transfer).where(Transfer.customer_id == customer_id)
-                          .order_by(Transfer.id.desc()).limit(1))
+    last = session.scalar(
+        select(Transfer).where(Transfer.customer_id == customer_id).order_by(Transfer.id.desc()).limit(1)
+    )
     return outcome_of(session, customer_id, last.idempotency_key) if last is not None else None

@@ -1,4 +1,5 @@
 """Saved payees of one customer, looked up by name or alias."""
+
 from __future__ import annotations
 
 from typing import List, Optional
@@ -6,12 +7,18 @@ from typing import List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from assistant.db.models import Payee, PayeeAlias
+from assistant.base.db.models import Payee, PayeeAlias
 
 
 def payees_of(session: Session, customer_id: str) -> List[Payee]:
-    return list(session.scalars(select(Payee).where(Payee.customer_id == customer_id)
-                                .options(selectinload(Payee.aliases)).order_by(Payee.id)))
+    return list(
+        session.scalars(
+            select(Payee)
+            .where(Payee.customer_id == customer_id)
+            .options(selectinload(Payee.aliases))
+            .order_by(Payee.id)
+        )
+    )
 
 
 def payee_names(session: Session, customer_id: str) -> List[str]:
@@ -31,8 +38,9 @@ def find_payee(session: Session, customer_id: str, said: str) -> Optional[Payee]
         payee = session.scalar(select(Payee).where(Payee.customer_id == customer_id, Payee.name == name))
         if payee is not None:
             return payee
-        payee = session.scalar(select(Payee).join(PayeeAlias).where(Payee.customer_id == customer_id,
-                                                                     PayeeAlias.alias == name))
+        payee = session.scalar(
+            select(Payee).join(PayeeAlias).where(Payee.customer_id == customer_id, PayeeAlias.alias == name)
+        )
         if payee is not None:
             return payee
     return None

@@ -4,6 +4,7 @@ It is what a real core-banking adapter would implement later (see ``CoreBanking`
 this implementation keeps the ledger in the project's database. Every method is one
 unit of work and returns plain values.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,10 +14,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from assistant.bank import book, cards, history, ledger, outcomes, verification
-from assistant.bank.types import AccountView, BankError, BookEntry, CodeCheck, CreditBill, PayeeView, Receipt, TransferQuote
 from assistant.bank.payees import find_payee, payees_of
-from assistant.db.engine import session_scope
-from assistant.db.models import Account
+from assistant.bank.types import (
+    AccountView,
+    BankError,
+    BookEntry,
+    CodeCheck,
+    CreditBill,
+    PayeeView,
+    Receipt,
+    TransferQuote,
+)
+from assistant.base.db.engine import session_scope
+from assistant.base.db.models import Account
 
 
 class CoreBanking(Protocol):
@@ -24,13 +34,27 @@ class CoreBanking(Protocol):
 
     def accounts(self, customer_id: str) -> List[AccountView]: ...
     def payees(self, customer_id: str) -> List[PayeeView]: ...
-    def quote_transfer(self, customer_id: str, from_account_id: int, amount_cents: int, payee_id: Optional[int] = None,
-                       to_account_id: Optional[int] = None, kind: str = "transfer") -> TransferQuote: ...
+    def quote_transfer(
+        self,
+        customer_id: str,
+        from_account_id: int,
+        amount_cents: int,
+        payee_id: Optional[int] = None,
+        to_account_id: Optional[int] = None,
+        kind: str = "transfer",
+    ) -> TransferQuote: ...
     def send_code(self, customer_id: str, purpose: str, what: str) -> None: ...
     def check_code(self, customer_id: str, purpose: str, entered: str) -> CodeCheck: ...
-    def execute_transfer(self, customer_id: str, key: str, from_account_id: int, amount_cents: int,
-                         payee_id: Optional[int] = None, to_account_id: Optional[int] = None,
-                         kind: str = "transfer") -> Receipt: ...
+    def execute_transfer(
+        self,
+        customer_id: str,
+        key: str,
+        from_account_id: int,
+        amount_cents: int,
+        payee_id: Optional[int] = None,
+        to_account_id: Optional[int] = None,
+        kind: str = "transfer",
+    ) -> Receipt: ...
     def credit_bill(self, customer_id: str, account_id: int) -> CreditBill: ...
     def freeze_card(self, customer_id: str, account_id: int, key: str) -> AccountView: ...
 
@@ -49,8 +73,9 @@ class BankService:
             rows = s.scalars(select(Account).where(Account.customer_id == customer_id).order_by(Account.id))
             return [ledger.account_view(a) for a in rows]
 
-    def find_account(self, customer_id: str, last4: Optional[str] = None, kind: Optional[str] = None,
-                     nickname: Optional[str] = None) -> Optional[AccountView]:
+    def find_account(
+        self, customer_id: str, last4: Optional[str] = None, kind: Optional[str] = None, nickname: Optional[str] = None
+    ) -> Optional[AccountView]:
         """The account the customer named: by last four digits, nickname (工资卡) or kind (信用卡)."""
         accounts = self.accounts(customer_id)
         if last4:
@@ -66,8 +91,10 @@ class BankService:
 
     def primary_account(self, customer_id: str) -> Optional[AccountView]:
         accounts = self.accounts(customer_id)
-        return next((a for a in accounts if a.is_primary and a.kind == "debit"),
-                    next((a for a in accounts if a.kind == "debit"), None))
+        return next(
+            (a for a in accounts if a.is_primary and a.kind == "debit"),
+            next((a for a in accounts if a.kind == "debit"), None),
+        )
 
     def payees(self, customer_id: str) -> List[PayeeView]:
         with session_scope(self.url) as s:
@@ -80,8 +107,15 @@ class BankService:
             return ledger.payee_view(payee) if payee else None
 
     # ------------------------------------------------------------------ money movement
-    def quote_transfer(self, customer_id: str, from_account_id: int, amount_cents: int, payee_id: Optional[int] = None,
-                       to_account_id: Optional[int] = None, kind: str = "transfer") -> TransferQuote:
+    def quote_transfer(
+        self,
+        customer_id: str,
+        from_account_id: int,
+        amount_cents: int,
+        payee_id: Optional[int] = None,
+        to_account_id: Optional[int] = None,
+        kind: str = "transfer",
+    ) -> TransferQuote:
         with session_scope(self.url) as s:
             return ledger.quote(s, customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind)
 
@@ -97,9 +131,16 @@ class BankService:
         with session_scope(self.url, write=True) as s:
             return verification.check_code(s, customer_id, purpose, entered)
 
-    def execute_transfer(self, customer_id: str, key: str, from_account_id: int, amount_cents: int,
-                         payee_id: Optional[int] = None, to_account_id: Optional[int] = None,
-                         kind: str = "transfer") -> Receipt:
+    def execute_transfer(
+        self,
+        customer_id: str,
+        key: str,
+        from_account_id: int,
+        amount_cents: int,
+        payee_id: Optional[int] = None,
+        to_account_id: Optional[int] = None,
+        kind: str = "transfer",
+    ) -> Receipt:
         try:
             with session_scope(self.url, write=True) as s:
                 return ledger.execute(s, customer_id, key, from_account_id, amount_cents, payee_id, to_account_id, kind)
@@ -116,11 +157,17 @@ class BankService:
         with session_scope(self.url) as s:
             rows = verification.outbox(s, customer_id, limit)
             sent = [(c, verification.unseal_code(self.outbox_key, c)) for c in rows]
-            return [{"id": c.id, "code": code, "purpose": c.purpose,
-                     "message": c.message.replace(verification.CODE_MASK, code, 1) if code else c.message,
-                     "sent_at": c.created_at.isoformat(timespec="seconds"),
-                     "expires_at": c.expires_at.isoformat(timespec="seconds")}
-                    for c, code in sent]
+            return [
+                {
+                    "id": c.id,
+                    "code": code,
+                    "purpose": c.purpose,
+                    "message": c.message.replace(verification.CODE_MASK, code, 1) if code else c.message,
+                    "sent_at": c.created_at.isoformat(timespec="seconds"),
+                    "expires_at": c.expires_at.isoformat(timespec="seconds"),
+                }
+                for c, code in sent
+            ]
 
     # ------------------------------------------------------------------ cards
     def credit_bill(self, customer_id: str, account_id: int) -> CreditBill:
@@ -140,13 +187,19 @@ class BankService:
         with session_scope(self.url) as s:
             return history.spending_by_category(s, customer_id, start, end)
 
-    def book_add(self, customer_id: str, direction: str, amount_cents: int, category: str, occurred_on: date,
-                 note: str = "") -> BookEntry:
+    def book_add(
+        self, customer_id: str, direction: str, amount_cents: int, category: str, occurred_on: date, note: str = ""
+    ) -> BookEntry:
         with session_scope(self.url, write=True) as s:
             return book.add(s, customer_id, direction, amount_cents, category, occurred_on, note)
 
-    def book_edit_last(self, customer_id: str, amount_cents: Optional[int] = None, category: Optional[str] = None,
-                       record_id: Optional[int] = None) -> BookEntry:
+    def book_edit_last(
+        self,
+        customer_id: str,
+        amount_cents: Optional[int] = None,
+        category: Optional[str] = None,
+        record_id: Optional[int] = None,
+    ) -> BookEntry:
         with session_scope(self.url, write=True) as s:
             return book.edit_last(s, customer_id, amount_cents, category, record_id)
 
@@ -154,8 +207,14 @@ class BankService:
         with session_scope(self.url, write=True) as s:
             return book.delete_last(s, customer_id, record_id)
 
-    def book_records(self, customer_id: str, start: Optional[date] = None, end: Optional[date] = None,
-                     category: Optional[str] = None, direction: Optional[str] = None) -> List[BookEntry]:
+    def book_records(
+        self,
+        customer_id: str,
+        start: Optional[date] = None,
+        end: Optional[date] = None,
+        category: Optional[str] = None,
+        direction: Optional[str] = None,
+    ) -> List[BookEntry]:
         with session_scope(self.url) as s:
             return book.records(s, customer_id, start, end, category, direction)
 

@@ -1,11 +1,12 @@
 """What the service layer hands out: plain values (no ORM objects, no open sessions) and one error type."""
+
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Dict, List, Optional
 
-from assistant.money import format_cny
+from assistant.base.money import format_cny
 
 SINGLE_TRANSFER_LIMIT_CENTS = 5_000_000  # ¥50,000.00
 DAILY_TRANSFER_LIMIT_CENTS = 20_000_000  # ¥200,000.00
@@ -49,12 +50,24 @@ class AccountView:
         return self.credit_limit_cents - self.balance_cents
 
     def to_json(self) -> Dict[str, Any]:
-        out: Dict[str, Any] = {"id": self.id, "kind": self.kind, "name": self.name, "nickname": self.nickname,
-                               "masked_number": f"**** **** **** {self.last4}", "last4": self.last4,
-                               "is_primary": self.is_primary, "status": self.status, "currency": "CNY"}
+        out: Dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "name": self.name,
+            "nickname": self.nickname,
+            "masked_number": f"**** **** **** {self.last4}",
+            "last4": self.last4,
+            "is_primary": self.is_primary,
+            "status": self.status,
+            "currency": "CNY",
+        }
         if self.kind == "credit":
-            out.update(credit_limit_cents=self.credit_limit_cents, owed_cents=self.balance_cents,
-                       available_cents=self.available_credit_cents, available=format_cny(self.available_credit_cents))
+            out.update(
+                credit_limit_cents=self.credit_limit_cents,
+                owed_cents=self.balance_cents,
+                available_cents=self.available_credit_cents,
+                available=format_cny(self.available_credit_cents),
+            )
         else:
             out.update(balance_cents=self.balance_cents, balance=format_cny(self.balance_cents))
         return out
@@ -93,9 +106,15 @@ class TransferQuote:
         return f"本人{self.to_account.label}"
 
     def to_json(self) -> Dict[str, Any]:
-        return {"type": "transfer_summary", "recipient": self.recipient_label, "amount_cents": self.amount_cents,
-                "amount": format_cny(self.amount_cents), "fee": format_cny(self.fee_cents),
-                "from_account": self.from_account.label, "needs_code": self.needs_code}
+        return {
+            "type": "transfer_summary",
+            "recipient": self.recipient_label,
+            "amount_cents": self.amount_cents,
+            "amount": format_cny(self.amount_cents),
+            "fee": format_cny(self.fee_cents),
+            "from_account": self.from_account.label,
+            "needs_code": self.needs_code,
+        }
 
 
 @dataclass(frozen=True)
@@ -112,10 +131,17 @@ class Receipt:
     replayed: bool = False  # True when the idempotency key had already been used: nothing moved now
 
     def to_json(self) -> Dict[str, Any]:
-        return {"type": f"{self.kind}_receipt", "transfer_id": self.transfer_id, "amount": format_cny(self.amount_cents),
-                "amount_cents": self.amount_cents, "fee": format_cny(self.fee_cents), "recipient": self.recipient_label,
-                "from_account": self.from_account.label, "balance": format_cny(self.from_account.balance_cents),
-                "replayed": self.replayed}
+        return {
+            "type": f"{self.kind}_receipt",
+            "transfer_id": self.transfer_id,
+            "amount": format_cny(self.amount_cents),
+            "amount_cents": self.amount_cents,
+            "fee": format_cny(self.fee_cents),
+            "recipient": self.recipient_label,
+            "from_account": self.from_account.label,
+            "balance": format_cny(self.from_account.balance_cents),
+            "replayed": self.replayed,
+        }
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ and the SMS text with the code starred out. Only in dev, where no SMS is really 
 also kept encrypted (AES-GCM, key derived from the JWT secret by HKDF) so that the dev outbox can
 show what the "phone" received; in prod nothing readable is kept.
 """
+
 from __future__ import annotations
 
 import base64
@@ -22,21 +23,21 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.bank.types import CODE_MAX_ATTEMPTS, CODE_TTL_SECONDS, CodeCheck
-from assistant.config import Settings
-from assistant.db.models import AuditLog, Customer, VerificationCode
+from assistant.base.config import Settings
+from assistant.base.db.models import AuditLog, Customer, VerificationCode
 
 CODE_DIGITS = 6
 CODE_MASK = "*" * CODE_DIGITS
 SMS_TEMPLATE = "【智能银行】验证码{code}，您正在{what}，5分钟内有效，请勿泄露给他人。"
 # ~50 ms and 16 MiB per hash: trying all 10^6 codes of one row offline takes hours; a code lives 5 minutes.
-_SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1, "dklen": 32}
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _OUTBOX_KDF_INFO = b"assistant/dev-sms-outbox/v1"
 
 
 # ------------------------------------------------------------------ hashing
 def _scrypt(customer_id: str, purpose: str, code: str, salt: bytes) -> bytes:
     # Customer and purpose are hashed in: a stored hash cannot be replayed for another request.
-    return hashlib.scrypt(f"{customer_id}\x1f{purpose}\x1f{code}".encode("utf-8"), salt=salt, **_SCRYPT)
+    return hashlib.scrypt(f"{customer_id}\x1f{purpose}\x1f{code}".encode(), salt=salt, **_SCRYPT)
 
 
 def hash_code(customer_id: str, purpose: str, code: str) -> str:
@@ -67,7 +68,7 @@ def dev_outbox_key(settings: Optional[Settings] = None) -> Optional[bytes]:
 
 
 def _aad(customer_id: str, purpose: str) -> bytes:
-    return f"{customer_id}\x1f{purpose}".encode("utf-8")
+    return f"{customer_id}\x1f{purpose}".encode()
 
 
 def seal_code(key: bytes, customer_id: str, purpose: str, code: str) -> str:
@@ -92,34 +93,55 @@ def sms_text(what: str, code: str) -> str:
 
 
 # ------------------------------------------------------------------ issuing and checking
-def issue_code(session: Session, customer_id: str, purpose: str, what: str, now: Optional[datetime] = None,
-               outbox_key: Optional[bytes] = None) -> VerificationCode:
+def issue_code(
+    session: Session,
+    customer_id: str,
+    purpose: str,
+    what: str,
+    now: Optional[datetime] = None,
+    outbox_key: Optional[bytes] = None,
+) -> VerificationCode:
     """Send a new code for ``purpose`` (earlier unused ones for it stop working)."""
     now = now or datetime.now()
-    for old in session.scalars(select(VerificationCode).where(
-            VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose,
-            VerificationCode.used.is_(False))):
+    for old in session.scalars(
+        select(VerificationCode).where(
+            VerificationCode.customer_id == customer_id,
+            VerificationCode.purpose == purpose,
+            VerificationCode.used.is_(False),
+        )
+    ):
         old.attempts = CODE_MAX_ATTEMPTS  # retired
     customer = session.get(Customer, customer_id)
     phone_tail = customer.phone[-4:] if customer and customer.phone else "****"
-    code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
+    code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     # The SMS itself would be handed to the SMS gateway here, in clear, and never written down.
-    row = VerificationCode(customer_id=customer_id, purpose=purpose, code_hash=hash_code(customer_id, purpose, code),
-                           message=sms_text(what, CODE_MASK), created_at=now,
-                           sealed_code=seal_code(outbox_key, customer_id, purpose, code) if outbox_key else None,
-                           expires_at=now + timedelta(seconds=CODE_TTL_SECONDS))
+    row = VerificationCode(
+        customer_id=customer_id,
+        purpose=purpose,
+        code_hash=hash_code(customer_id, purpose, code),
+        message=sms_text(what, CODE_MASK),
+        created_at=now,
+        sealed_code=seal_code(outbox_key, customer_id, purpose, code) if outbox_key else None,
+        expires_at=now + timedelta(seconds=CODE_TTL_SECONDS),
+    )
     session.add(row)
     session.add(AuditLog(actor=customer_id, action="sms.code_sent", detail=f"purpose={purpose} phone=***{phone_tail}"))
     session.flush()
     return row
 
 
-def check_code(session: Session, customer_id: str, purpose: str, entered: str, now: Optional[datetime] = None) -> CodeCheck:
+def check_code(
+    session: Session, customer_id: str, purpose: str, entered: str, now: Optional[datetime] = None
+) -> CodeCheck:
     """Check the latest code for ``purpose``; each wrong try counts, the third locks it."""
     now = now or datetime.now()
-    row = session.scalar(select(VerificationCode).where(
-        VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose)
-        .order_by(VerificationCode.id.desc()).limit(1).with_for_update())
+    row = session.scalar(
+        select(VerificationCode)
+        .where(VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose)
+        .order_by(VerificationCode.id.desc())
+        .limit(1)
+        .with_for_update()
+    )
     if row is None:
         return CodeCheck(False, "unknown")
     if row.used:
@@ -139,14 +161,23 @@ def check_code(session: Session, customer_id: str, purpose: str, entered: str, n
 
 def outbox(session: Session, customer_id: str, limit: int = 20) -> List[VerificationCode]:
     """Codes "sent by SMS" to this customer, newest first (dev only)."""
-    return list(session.scalars(select(VerificationCode).where(VerificationCode.customer_id == customer_id)
-                                .order_by(VerificationCode.id.desc()).limit(limit)))
+    return list(
+        session.scalars(
+            select(VerificationCode)
+            .where(VerificationCode.customer_id == customer_id)
+            .order_by(VerificationCode.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 def has_pending_code(session: Session, customer_id: str, purpose: str, now: Optional[datetime] = None) -> bool:
     """A code for ``purpose`` can still be entered (not used, not locked, not expired)."""
     now = now or datetime.now()
-    row = session.scalar(select(VerificationCode).where(
-        VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose)
-        .order_by(VerificationCode.id.desc()).limit(1))
+    row = session.scalar(
+        select(VerificationCode)
+        .where(VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose)
+        .order_by(VerificationCode.id.desc())
+        .limit(1)
+    )
     return row is not None and not row.used and row.attempts < CODE_MAX_ATTEMPTS and now <= row.expires_at

@@ -1,4 +1,5 @@
 """Errors of the service desk, with the HTTP status the gateway answers them with."""
+
 from __future__ import annotations
 
 

@@ -4,6 +4,7 @@ A customer has at most one active handoff (queued or claimed); while it is activ
 routes their messages here instead of to the bot. Agent and system lines are delivered to the
 customer through the chat reply or the updates poll.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from assistant.db.models import Handoff, HandoffMessage, iso_utc
+from assistant.base.db.models import Handoff, HandoffMessage, iso_utc
+from assistant.base.masking import mask_sensitive
 from assistant.desk.errors import Conflict, NotFound
-from assistant.masking import mask_sensitive
 
 ACTIVE = ("queued", "claimed")
 REASONS = {"requested": "客户要求人工服务", "complaint": "客户投诉", "repeated_misses": "连续两次未能理解客户"}
@@ -33,16 +34,24 @@ class Line:
 
 
 def active_handoff(session: Session, customer_id: str) -> Optional[Handoff]:
-    return session.scalars(select(Handoff).where(Handoff.customer_id == customer_id, Handoff.status.in_(ACTIVE))
-                           .order_by(Handoff.id.desc()).limit(1)).first()
+    return session.scalars(
+        select(Handoff)
+        .where(Handoff.customer_id == customer_id, Handoff.status.in_(ACTIVE))
+        .order_by(Handoff.id.desc())
+        .limit(1)
+    ).first()
 
 
 def queue_position(session: Session, handoff: Handoff) -> int:
     """1 for the first customer waiting; 0 once an agent has the conversation."""
     if handoff.status != "queued":
         return 0
-    return session.scalar(select(func.count()).select_from(Handoff)
-                          .where(Handoff.status == "queued", Handoff.id <= handoff.id)) or 0
+    return (
+        session.scalar(
+            select(func.count()).select_from(Handoff).where(Handoff.status == "queued", Handoff.id <= handoff.id)
+        )
+        or 0
+    )
 
 
 def summarize(reason: str, intents: Sequence[str], transcript: Sequence[Line]) -> str:
@@ -56,8 +65,9 @@ def summarize(reason: str, intents: Sequence[str], transcript: Sequence[Line]) -
     return "；".join(parts)
 
 
-def start_handoff(session: Session, customer_id: str, reason: str, intents: Iterable[str],
-                  transcript: Sequence[Line]) -> Handoff:
+def start_handoff(
+    session: Session, customer_id: str, reason: str, intents: Iterable[str], transcript: Sequence[Line]
+) -> Handoff:
     """Queue the conversation for an agent; a customer already waiting keeps their place."""
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
@@ -66,20 +76,37 @@ def start_handoff(session: Session, customer_id: str, reason: str, intents: Iter
         return existing
     masked = [Line(line.sender, mask_sensitive(line.text)) for line in transcript if line.text]
     detected = list(dict.fromkeys(i for i in intents if i))
-    handoff = Handoff(customer_id=customer_id, reason=reason, intents=json.dumps(detected, ensure_ascii=False),
-                      summary=summarize(reason, detected, masked))
+    handoff = Handoff(
+        customer_id=customer_id,
+        reason=reason,
+        intents=json.dumps(detected, ensure_ascii=False),
+        summary=summarize(reason, detected, masked),
+    )
     session.add(handoff)
     session.flush()
     for line in masked:
-        session.add(HandoffMessage(handoff_id=handoff.id, customer_id=customer_id, sender=line.sender,
-                                   text=line.text[:MAX_LINE_CHARS], delivered=True))
+        session.add(
+            HandoffMessage(
+                handoff_id=handoff.id,
+                customer_id=customer_id,
+                sender=line.sender,
+                text=line.text[:MAX_LINE_CHARS],
+                delivered=True,
+            )
+        )
     session.flush()
     return handoff
 
 
 def add_line(session: Session, handoff: Handoff, sender: str, text: str, author: str = "") -> HandoffMessage:
-    line = HandoffMessage(handoff_id=handoff.id, customer_id=handoff.customer_id, sender=sender, author=author,
-                          text=mask_sensitive(text)[:MAX_LINE_CHARS], delivered=sender not in TO_CUSTOMER)
+    line = HandoffMessage(
+        handoff_id=handoff.id,
+        customer_id=handoff.customer_id,
+        sender=sender,
+        author=author,
+        text=mask_sensitive(text)[:MAX_LINE_CHARS],
+        delivered=sender not in TO_CUSTOMER,
+    )
     session.add(line)
     session.flush()
     return line
@@ -88,9 +115,11 @@ def add_line(session: Session, handoff: Handoff, sender: str, text: str, author:
 # ------------------------------------------------------------------ agents
 def agent_queue(session: Session, agent_id: str) -> List[Dict[str, Any]]:
     """What an agent may see, as views: the queue in order, then the conversations they claimed."""
-    handoffs = session.scalars(select(Handoff).where(or_(
-        Handoff.status == "queued", (Handoff.agent_id == agent_id) & (Handoff.status == "claimed")))
-        .order_by(Handoff.status.desc(), Handoff.id))
+    handoffs = session.scalars(
+        select(Handoff)
+        .where(or_(Handoff.status == "queued", (Handoff.agent_id == agent_id) & (Handoff.status == "claimed")))
+        .order_by(Handoff.status.desc(), Handoff.id)
+    )
     views, place = [], 0
     for handoff in handoffs:  # every queued handoff is listed, oldest first: its place is its rank here
         place += handoff.status == "queued"
@@ -117,8 +146,11 @@ def claim(session: Session, handoff_id: int, agent_id: str) -> Handoff:
     """Take a queued conversation; two agents claiming at once: exactly one wins (the other gets 409)."""
     if session.get(Handoff, handoff_id) is None:
         raise NotFound("handoff_not_found", "没有这个会话")
-    taken = session.execute(update(Handoff).where(Handoff.id == handoff_id, Handoff.status == "queued")
-                            .values(status="claimed", agent_id=agent_id, claimed_at=datetime.utcnow()))
+    taken = session.execute(
+        update(Handoff)
+        .where(Handoff.id == handoff_id, Handoff.status == "queued")
+        .values(status="claimed", agent_id=agent_id, claimed_at=datetime.utcnow())
+    )
     handoff = session.get(Handoff, handoff_id)
     session.refresh(handoff)
     if taken.rowcount != 1:
@@ -138,18 +170,21 @@ def end_handoff(session: Session, handoff_id: int, agent_id: str, outcome: str) 
     handoff = owned_handoff(session, handoff_id, agent_id)
     handoff.status = outcome
     handoff.ended_at = datetime.utcnow()
-    text = ("人工服务已结束，感谢您的耐心。如还有问题，可以继续向我提问。" if outcome == "closed"
-            else "客服已将对话交还给智能助手，您可以继续向我提问。")
+    text = (
+        "人工服务已结束，感谢您的耐心。如还有问题，可以继续向我提问。"
+        if outcome == "closed"
+        else "客服已将对话交还给智能助手，您可以继续向我提问。"
+    )
     add_line(session, handoff, "system", text, author=agent_id)
     return handoff
 
 
 # ------------------------------------------------------------------ customers
-def _deliver(session: Session, customer_id: str, *conditions: Any, limit: Optional[int] = None
-             ) -> List[HandoffMessage]:
+def _deliver(session: Session, customer_id: str, *conditions: Any, limit: Optional[int] = None) -> List[HandoffMessage]:
     """Agent and system lines of the customer matching ``conditions``, oldest first; marked delivered."""
-    query = select(HandoffMessage).where(HandoffMessage.customer_id == customer_id,
-                                         HandoffMessage.sender.in_(TO_CUSTOMER), *conditions)
+    query = select(HandoffMessage).where(
+        HandoffMessage.customer_id == customer_id, HandoffMessage.sender.in_(TO_CUSTOMER), *conditions
+    )
     lines = list(session.scalars(query.order_by(HandoffMessage.id).limit(limit)))
     for line in lines:
         line.delivered = True
@@ -170,17 +205,30 @@ def updates_since(session: Session, customer_id: str, since: int, limit: int = 1
 def handoff_view(session: Session, handoff: Handoff, position: Optional[int] = None) -> Dict[str, Any]:
     """``position`` when the caller knows it (a listed queue); counted otherwise."""
     return {
-        "id": handoff.id, "customer_id": handoff.customer_id, "status": handoff.status, "reason": handoff.reason,
-        "reason_text": REASONS.get(handoff.reason, handoff.reason), "intents": json.loads(handoff.intents or "[]"),
-        "summary": handoff.summary, "agent_id": handoff.agent_id, "position": queue_position(session, handoff) if position is None else position,
-        "created_at": iso_utc(handoff.created_at), "claimed_at": iso_utc(handoff.claimed_at),
+        "id": handoff.id,
+        "customer_id": handoff.customer_id,
+        "status": handoff.status,
+        "reason": handoff.reason,
+        "reason_text": REASONS.get(handoff.reason, handoff.reason),
+        "intents": json.loads(handoff.intents or "[]"),
+        "summary": handoff.summary,
+        "agent_id": handoff.agent_id,
+        "position": queue_position(session, handoff) if position is None else position,
+        "created_at": iso_utc(handoff.created_at),
+        "claimed_at": iso_utc(handoff.claimed_at),
         "ended_at": iso_utc(handoff.ended_at),
     }
 
 
 def line_view(line: HandoffMessage) -> Dict[str, Any]:
-    return {"id": line.id, "handoff_id": line.handoff_id, "sender": line.sender, "author": line.author,
-            "text": line.text, "at": iso_utc(line.at)}
+    return {
+        "id": line.id,
+        "handoff_id": line.handoff_id,
+        "sender": line.sender,
+        "author": line.author,
+        "text": line.text,
+        "at": iso_utc(line.at),
+    }
 
 
 def active_handoff_view(session: Session, customer_id: str) -> Optional[Dict[str, Any]]:

@@ -1,5 +1,6 @@
 """What each intent means in the customer's words: button titles of the staged fallback,
 intent names agents and trainers read."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Sequence
@@ -23,9 +24,19 @@ OFFERABLE = {
 }
 INTENT_LABELS = {
     **OFFERABLE,
-    "greet": "问候", "goodbye": "再见", "thank": "感谢", "affirm": "肯定", "deny": "否定", "cancel": "取消",
-    "bot_challenge": "问是不是机器人", "inform": "补充信息", "human_agent": "转人工", "complaint": "投诉",
-    "out_of_scope": "业务范围外", "other_institution": "其他机构的产品", "nlu_fallback": "未识别",
+    "greet": "问候",
+    "goodbye": "再见",
+    "thank": "感谢",
+    "affirm": "肯定",
+    "deny": "否定",
+    "cancel": "取消",
+    "bot_challenge": "问是不是机器人",
+    "inform": "补充信息",
+    "human_agent": "转人工",
+    "complaint": "投诉",
+    "out_of_scope": "业务范围外",
+    "other_institution": "其他机构的产品",
+    "nlu_fallback": "未识别",
 }
 
 
@@ -47,7 +58,7 @@ def best_readings(intent_ranking: Sequence[Dict[str, Any]], limit: int = 2) -> L
 
 
 def offer_question(readings: Sequence[str]) -> str:
-    """"您是想查询余额，还是办理转账？" """
+    """ "您是想查询余额，还是办理转账？" """
     if not readings:
         return "抱歉，我没有理解您的意思。您可以换个说法，或从下面选择："
     if len(readings) == 1:

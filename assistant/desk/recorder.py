@@ -1,6 +1,7 @@
 """What the gateway writes down after the bot handled a customer message: the turn, and the
 lessons for trainers (a fallback, a reading the customer picked instead, a handoff after an answer,
 and an answer the customer's next message shows was wrong: see ``assistant.desk.signals``)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,7 +9,7 @@ from typing import Any, Dict, Optional, Tuple
 
 from sqlalchemy.orm import Session
 
-from assistant.db.models import ChatTurn
+from assistant.base.db.models import ChatTurn
 from assistant.desk.inbox import mark_corrected, record_miss
 from assistant.desk.intents import FALLBACK_INTENT, OFFERABLE, best_guess
 from assistant.desk.signals import miss_reason
@@ -27,8 +28,9 @@ def predicted(parse: Dict[str, Any]) -> Tuple[str, float, str]:
     return intent, float(guess.get("confidence") or 0.0), guess.get("name") or ""
 
 
-def record_bot_turn(session: Session, customer_id: str, text: str, parse: Dict[str, Any],
-                    handoff_id: Optional[int], busy: bool = False) -> ChatTurn:
+def record_bot_turn(
+    session: Session, customer_id: str, text: str, parse: Dict[str, Any], handoff_id: Optional[int], busy: bool = False
+) -> ChatTurn:
     """Log the turn; ``busy`` marks a turn Rasa failed or left silent (the customer was told to check)."""
     intent, confidence, reading = predicted(parse)
     previous = last_turn(session, customer_id, SAME_EXCHANGE)

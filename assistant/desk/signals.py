@@ -5,6 +5,7 @@ customer does next: they say so ("不对", "我不是要转账"), ask the same t
 away, or drop a task the bot had just started. The recorder files the earlier message in the trainers'
 inbox with the sign as its reason.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,10 @@ from typing import Optional
 
 from assistant.nlu.speech_act import TASK_INTENTS
 
-CORRECTION = re.compile(r"^\s*(不对(?!称)|不是的?[，,。!！ ]|不是这个|不是这样|错了|搞错了|理解错了|你理解错|答非所问|我不是(要|想|问|说)|我没(说|要|让)"
-                        r"|我问的(是|不是)|我说的(是|不是)|没听懂|听不懂|文不对题|不是我要的)")
+CORRECTION = re.compile(
+    r"^\s*(不对(?!称)|不是的?[，,。!！ ]|不是这个|不是这样|错了|搞错了|理解错了|你理解错|答非所问|我不是(要|想|问|说)|我没(说|要|让)"
+    r"|我问的(是|不是)|我说的(是|不是)|没听懂|听不懂|文不对题|不是我要的)"
+)
 DROP_INTENTS = frozenset({"cancel", "deny"})
 REPHRASE_WITHIN = timedelta(minutes=2)
 MIN_SIMILARITY = 0.4
@@ -51,8 +54,9 @@ def abandoned(previous_intent: str, current_intent: str) -> bool:
     return previous_intent in TASK_INTENTS and current_intent in DROP_INTENTS
 
 
-def miss_reason(previous_text: str, previous_intent: str, current_text: str, current_intent: str,
-                gap: timedelta) -> Optional[str]:
+def miss_reason(
+    previous_text: str, previous_intent: str, current_text: str, current_intent: str, gap: timedelta
+) -> Optional[str]:
     """Why the previous (answered) message probably missed, or None."""
     if says_wrong(current_text):
         return "said_wrong"

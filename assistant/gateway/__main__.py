@@ -1,16 +1,17 @@
 """Run the gateway: ``python -m assistant.gateway`` (host/port from the environment)."""
+
 from __future__ import annotations
 
 import logging
 import sys
 
-from assistant.config import LISTEN_BACKLOG, ConfigError, Settings
-from assistant.log_masking import install as mask_logs
+from assistant.base.config import LISTEN_BACKLOG, ConfigError, Settings
+from assistant.base.log_masking import install as mask_logs
 
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s gateway %(levelname)s %(message)s")
-    mask_logs()  # no card number, phone number or code in the log (assistant/log_masking.py)
+    mask_logs()  # no card number, phone number or code in the log (assistant/base/log_masking.py)
     try:
         settings = Settings.from_env()
         from assistant.gateway.app import create_app

@@ -1,14 +1,22 @@
 """The agents' API (role ``agent``): the queue, claiming, transcript, replies, close or return to the bot.
 An agent sees only conversations waiting in the queue or claimed by themselves."""
+
 from __future__ import annotations
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from assistant.db.engine import session_scope
-from assistant.desk.handoffs import (agent_queue, agent_reply, claim, end_handoff, handoff_view, line_view,
-                                     visible_handoff)
+from assistant.base.db.engine import session_scope
+from assistant.desk.handoffs import (
+    agent_queue,
+    agent_reply,
+    claim,
+    end_handoff,
+    handoff_view,
+    line_view,
+    visible_handoff,
+)
 from assistant.gateway.security import require_role
 from assistant.gateway.validation import clean_text, json_object, path_id
 
@@ -36,8 +44,9 @@ async def queue(request: Request) -> HTTPResponse:
 async def transcript(request: Request, handoff_id: int) -> HTTPResponse:
     with session_scope(_db(request)) as session:
         handoff = visible_handoff(session, path_id(handoff_id), _agent(request))
-        return json({"handoff": handoff_view(session, handoff),
-                     "transcript": [line_view(line) for line in handoff.messages]})
+        return json(
+            {"handoff": handoff_view(session, handoff), "transcript": [line_view(line) for line in handoff.messages]}
+        )
 
 
 @bp.post("/api/agent/handoffs/<handoff_id:int>/claim")
@@ -58,7 +67,9 @@ async def reply(request: Request, handoff_id: int) -> HTTPResponse:
 
 async def _end(request: Request, handoff_id: int, outcome: str) -> HTTPResponse:
     with session_scope(_db(request), write=True) as session:
-        return json({"handoff": handoff_view(session, end_handoff(session, path_id(handoff_id), _agent(request), outcome))})
+        return json(
+            {"handoff": handoff_view(session, end_handoff(session, path_id(handoff_id), _agent(request), outcome))}
+        )
 
 
 @bp.post("/api/agent/handoffs/<handoff_id:int>/close")

@@ -1,4 +1,5 @@
 """Builds the gateway Sanic app from settings; ``python -m assistant.gateway`` runs it."""
+
 from __future__ import annotations
 
 import os
@@ -6,17 +7,17 @@ import os
 from sanic import Sanic
 from sanic.http import Http
 
-from assistant.config import CHANNEL_SECRET_ENV, ConfigError, Settings
-from assistant.db.engine import session_scope
-from assistant.db.seed import seed_demo_data
+from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
+from assistant.base.config import CHANNEL_SECRET_ENV, ConfigError, Settings
+from assistant.base.db.engine import session_scope
 from assistant.gateway import agent_api, bank_api, chat, health, search_api, stats_api, trainer_api, web
 from assistant.gateway.errors import quiet_sanic_errors, register_error_handlers
 from assistant.gateway.protocol import GatewayApp
-from assistant.gateway.rate_limit import limits_from_env
 from assistant.gateway.rasa_client import RasaClient
-from assistant.search_clicks import ClickStats
-from assistant.training.jobs import TrainingJobs
+from assistant.gateway.rate_limit import limits_from_env
+from assistant.ops.training.jobs import TrainingJobs
+from search_index.clicks import ClickStats
 from search_index.service import SearchService
 
 MAX_BODY_BYTES = 64 * 1024
@@ -29,8 +30,10 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     settings.check_bind()  # dev mode (tokens of any role for anyone) only on loopback
     jwt_secret = settings.effective_jwt_secret()  # refuses the dev secret outside dev: fail before serving
     if not settings.channel_secret:
-        raise ConfigError(f"{CHANNEL_SECRET_ENV} is not set: the gateway cannot reach Rasa's channel "
-                          "(the launcher generates it; set it when starting the gateway by hand)")
+        raise ConfigError(
+            f"{CHANNEL_SECRET_ENV} is not set: the gateway cannot reach Rasa's channel "
+            "(the launcher generates it; set it when starting the gateway by hand)"
+        )
     rate_limits = limits_from_env(os.environ)  # a bad ASSISTANT_RATE_* fails here too
     app = GatewayApp(name)
     app.config.REQUEST_MAX_SIZE = MAX_BODY_BYTES

@@ -1,5 +1,6 @@
 """Voice input: choose the recognizer's hypothesis that fits the banking domain best, and
 correct names that sound like the customer's saved payees (张珊 → 张三)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -36,8 +37,12 @@ class Understanding:
     scores: List[Dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> Dict[str, Any]:
-        return {"understood_text": self.text, "heard_text": self.heard,
-                "corrections": [{"heard": h, "meant": m} for h, m in self.corrections], "hypotheses": self.scores}
+        return {
+            "understood_text": self.text,
+            "heard_text": self.heard,
+            "corrections": [{"heard": h, "meant": m} for h, m in self.corrections],
+            "hypotheses": self.scores,
+        }
 
 
 def read_alternatives(message: str, asr: Any) -> List[Hypothesis]:
@@ -71,8 +76,8 @@ def domain_coverage(text: str, extra_words: Sequence[str] = ()) -> float:
     covered = [False] * len(text)
     for i in range(len(text)):
         for length in range(min(8, len(text) - i), 1, -1):
-            if text[i:i + length] in words:
-                covered[i:i + length] = [True] * length
+            if text[i : i + length] in words:
+                covered[i : i + length] = [True] * length
                 break
     return sum(covered) / len(text) if text else 0.0
 
@@ -86,11 +91,20 @@ async def understand(hypotheses: List[Hypothesis], payee_names: Sequence[str], p
         text = corrected if changes else hyp.text
         parsed = await parse(text)
         intent = parsed.get("intent") or {}
-        nlu = 0.0 if intent.get("name") in (None, "nlu_fallback", "out_of_scope") else float(intent.get("confidence", 0))
+        nlu = (
+            0.0 if intent.get("name") in (None, "nlu_fallback", "out_of_scope") else float(intent.get("confidence", 0))
+        )
         fit = domain_coverage(normalize_same_length(text), payee_names)
         score = W_ASR * hyp.confidence + W_NLU * nlu + W_DOMAIN * fit
-        scores.append({"text": hyp.text, "asr": round(hyp.confidence, 3), "nlu": round(nlu, 3),
-                       "domain": round(fit, 3), "score": round(score, 3)})
+        scores.append(
+            {
+                "text": hyp.text,
+                "asr": round(hyp.confidence, 3),
+                "nlu": round(nlu, 3),
+                "domain": round(fit, 3),
+                "score": round(score, 3),
+            }
+        )
         if best is None or score > best[0]:
             best = (score, text, hyp.text, changes)
     assert best is not None

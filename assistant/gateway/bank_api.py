@@ -1,4 +1,5 @@
 """Read APIs for the app and tests: the calling customer's own accounts, transactions and book."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -10,10 +11,10 @@ from sanic.response import HTTPResponse, json
 
 from assistant.bank.book import by_category
 from assistant.bank.service import BankService
+from assistant.base.money import format_cny
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
 from assistant.gateway.validation import query_date, query_int
-from assistant.money import format_cny
 
 bp = Blueprint("bank_api")
 MAX_FILTER_CHARS = 32
@@ -57,12 +58,26 @@ async def transactions(request: Request) -> HTTPResponse:
         if found is None:
             raise ApiError(404, "account_not_found", "没有找到该账户")
         account_id = found.id
-    page = _bank(request).history(customer, account_id=account_id, start=start, end=end,
-                                  counterparty=_text(request, "counterparty"), category=_text(request, "category"),
-                                  page=query_int(request, "page", 1, 1, 10_000),
-                                  size=query_int(request, "size", 20, 1, 100))
-    return json({"items": page.items, "total": page.total, "page": page.page, "size": page.size,
-                 "spent_cents": page.spent_cents, "received_cents": page.received_cents})
+    page = _bank(request).history(
+        customer,
+        account_id=account_id,
+        start=start,
+        end=end,
+        counterparty=_text(request, "counterparty"),
+        category=_text(request, "category"),
+        page=query_int(request, "page", 1, 1, 10_000),
+        size=query_int(request, "size", 20, 1, 100),
+    )
+    return json(
+        {
+            "items": page.items,
+            "total": page.total,
+            "page": page.page,
+            "size": page.size,
+            "spent_cents": page.spent_cents,
+            "received_cents": page.received_cents,
+        }
+    )
 
 
 @bp.get("/api/book")
@@ -74,9 +89,14 @@ async def book(request: Request) -> HTTPResponse:
         raise ApiError(400, "invalid_parameter", "direction 应为 expense 或 income")
     records = _bank(request).book_records(request.ctx.principal.sub, start, end, _text(request, "category"), direction)
     totals = by_category([r for r in records if r.direction == "expense"])
-    return json({"records": [r.to_json() for r in records],
-                 "expense_by_category": [{"category": c, "amount_cents": v, "amount": format_cny(v)}
-                                         for c, v in totals.items()]})
+    return json(
+        {
+            "records": [r.to_json() for r in records],
+            "expense_by_category": [
+                {"category": c, "amount_cents": v, "amount": format_cny(v)} for c, v in totals.items()
+            ],
+        }
+    )
 
 
 @bp.get("/api/dev/outbox")

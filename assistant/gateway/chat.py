@@ -4,6 +4,7 @@ replies out; GET /api/chat/updates: what a human agent said since the page last 
 While the customer's conversation is with an agent (an active handoff) their messages go to the
 agent, not the bot. Every message is logged (masked) with what the bot made of it.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -17,10 +18,16 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from assistant.bank.payees import payee_names
-from assistant.db.engine import session_scope
-from assistant.db.models import HandoffMessage
-from assistant.desk.handoffs import (active_handoff, active_handoff_view, add_line, handoff_view, take_undelivered,
-                                     updates_since)
+from assistant.base.db.engine import session_scope
+from assistant.base.db.models import HandoffMessage
+from assistant.desk.handoffs import (
+    active_handoff,
+    active_handoff_view,
+    add_line,
+    handoff_view,
+    take_undelivered,
+    updates_since,
+)
 from assistant.desk.recorder import record_bot_turn
 from assistant.desk.turns import log_turn
 from assistant.gateway.asr import Understanding, read_alternatives, understand
@@ -32,7 +39,7 @@ from assistant.gateway.validation import clean_text, json_object, query_int
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("chat")
-_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
 
 def _customer_lock(customer_id: str) -> asyncio.Lock:
@@ -51,9 +58,16 @@ def _attach_understanding(replies: List[Dict[str, Any]], understood: Understandi
 
 def from_desk(line: HandoffMessage) -> Dict[str, Any]:
     """An agent's or the desk's line in the shape of a bot reply."""
-    return {"text": line.text, "buttons": [],
-            "data": {"from_agent": line.sender == "agent", "from": line.sender, "agent": line.author,
-                     "message_id": line.id}}
+    return {
+        "text": line.text,
+        "buttons": [],
+        "data": {
+            "from_agent": line.sender == "agent",
+            "from": line.sender,
+            "agent": line.author,
+            "message_id": line.id,
+        },
+    }
 
 
 def _handoff_started(replies: List[Dict[str, Any]]) -> Optional[int]:
@@ -74,22 +88,31 @@ def _to_agent(request: Request, customer_id: str, text: str) -> Optional[Dict[st
         view = handoff_view(session, handoff)
         messages = [from_desk(line) for line in take_undelivered(session, customer_id)]
     if not messages and view["status"] == "queued":
-        messages.append({"text": f"您的消息已转给人工客服，当前排在第 {view['position']} 位，请稍候。",
-                         "buttons": [], "data": {"from": "system"}})
+        messages.append(
+            {
+                "text": f"您的消息已转给人工客服，当前排在第 {view['position']} 位，请稍候。",
+                "buttons": [],
+                "data": {"from": "system"},
+            }
+        )
     return {"messages": messages, "handoff": view}
 
 
 # When Rasa's turn failed or said nothing, an action may still have run: never answer with silence.
-BUSY_TEXT = ("系统繁忙，刚才的操作结果请以账户记录为准。您可以在 App“账户-交易明细”中查看，"
-             "或稍后问我“刚才那笔成功了吗”。")
+BUSY_TEXT = (
+    "系统繁忙，刚才的操作结果请以账户记录为准。您可以在 App“账户-交易明细”中查看，或稍后问我“刚才那笔成功了吗”。"
+)
 
 
 SUMMARY_KEY_RE = re.compile(r"[a-z]{8,64}")  # request keys are lower-case letters (actions/summaries.py)
 
 
 def busy_reply() -> Dict[str, Any]:
-    return {"text": BUSY_TEXT, "buttons": [{"title": "查看交易明细", "payload": "/query_transactions"}],
-            "data": {"type": "busy", "from": "system"}}
+    return {
+        "text": BUSY_TEXT,
+        "buttons": [{"title": "查看交易明细", "payload": "/query_transactions"}],
+        "data": {"type": "busy", "from": "system"},
+    }
 
 
 def bot_replies(turn: Turn) -> Tuple[List[Dict[str, Any]], bool]:
@@ -125,11 +148,16 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
         turn = await rasa.send_message(customer_id, text, _metadata(customer_id, understood is not None, body))
     except RasaUnavailable as exc:
         logger.warning("rasa unavailable: %s", exc)
-        raise ApiError(503, "assistant_unavailable", "助手暂时无法响应，请稍后再试；如刚才在办理业务，结果请以账户记录为准") from exc
+        raise ApiError(
+            503, "assistant_unavailable", "助手暂时无法响应，请稍后再试；如刚才在办理业务，结果请以账户记录为准"
+        ) from exc
     replies, busy = bot_replies(turn)
     if busy:
-        logger.error("rasa turn of %s %s; told the customer to check the account records",
-                     customer_id, "failed" if not turn.ok else "returned no message")
+        logger.error(
+            "rasa turn of %s %s; told the customer to check the account records",
+            customer_id,
+            "failed" if not turn.ok else "returned no message",
+        )
     if understood is not None:
         _attach_understanding(replies, understood)
     try:

@@ -1,4 +1,5 @@
 """One JSON error shape for every failure: ``{"error": {"code", "message"}}``, never a trace."""
+
 from __future__ import annotations
 
 import logging
@@ -123,7 +124,9 @@ def register_error_handlers(app: Sanic) -> None:
         if status >= 500:
             log_throttled(f"sanic:{type(exc).__name__}:{request.method}:{_route(request)}", "server error", exc)
             return error_response(500, "internal_error", "服务器开小差了，请稍后再试")
-        return error_response(status, _CODES_BY_STATUS.get(status, "error"), _MESSAGES_BY_STATUS.get(status, "请求无法处理"))
+        return error_response(
+            status, _CODES_BY_STATUS.get(status, "error"), _MESSAGES_BY_STATUS.get(status, "请求无法处理")
+        )
 
     @app.exception(Exception)
     async def _unexpected(request: Request, exc: Exception) -> HTTPResponse:

@@ -1,4 +1,5 @@
 """GET /health: 200 only when the gateway, Rasa, the action server, the database and the index are up."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,7 +11,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 from sqlalchemy import text
 
-from assistant.db.engine import engine_for
+from assistant.base.db.engine import engine_for
 from assistant.gateway.rasa_client import RasaUnavailable
 
 bp = Blueprint("health")
@@ -51,7 +52,12 @@ def _index(app: Any) -> Dict[str, Any]:
 async def health(request: Request) -> HTTPResponse:
     app = request.app
     rasa, actions = await asyncio.gather(_rasa(app), _actions(app))
-    components = {"gateway": {"ok": True}, "rasa": rasa, "actions": actions,
-                  "database": _database(app), "index": _index(app)}
+    components = {
+        "gateway": {"ok": True},
+        "rasa": rasa,
+        "actions": actions,
+        "database": _database(app),
+        "index": _index(app),
+    }
     ok = all(c["ok"] for c in components.values())
     return json({"status": "ok" if ok else "degraded", "components": components}, status=200 if ok else 503)

@@ -1,6 +1,7 @@
 """The gateway's HTTP/1 protocol: a malformed request head gets a 400 JSON reply (not a dropped
 connection and a traceback), and an error reply is not destroyed by a reset when the client was
 still sending."""
+
 from __future__ import annotations
 
 from typing import Any, Optional

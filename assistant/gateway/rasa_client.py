@@ -1,5 +1,6 @@
 """Talks to the Rasa server over the gateway's own channel and Rasa's HTTP API (localhost only,
 each with its secret: the channel's in a header, the API token as Rasa expects it)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +10,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from assistant.config import CHANNEL_SECRET_HEADER
+from assistant.base.config import CHANNEL_SECRET_HEADER
 
 
 class RasaUnavailable(Exception):
@@ -22,13 +23,19 @@ CHANNEL_PATH = "/webhooks/gateway/webhook"
 @dataclass(frozen=True)
 class Turn:
     """Rasa's answer to one message: its bot messages, and whether the turn ran to the end."""
+
     messages: List[Dict[str, Any]]
     ok: bool
 
 
 class RasaClient:
-    def __init__(self, base_url: str, auth_token: Optional[str] = None, channel_secret: Optional[str] = None,
-                 timeout_s: float = 30.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth_token: Optional[str] = None,
+        channel_secret: Optional[str] = None,
+        timeout_s: float = 30.0,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth_token = auth_token
         self.channel_secret = channel_secret or ""
@@ -50,8 +57,9 @@ class RasaClient:
         assert self._session is not None, "RasaClient.start() was not awaited"
         body = {"sender": sender_id, "message": text, "metadata": metadata or {}}
         try:
-            async with self._session.post(f"{self.base_url}{CHANNEL_PATH}", json=body,
-                                          headers={CHANNEL_SECRET_HEADER: self.channel_secret}) as resp:
+            async with self._session.post(
+                f"{self.base_url}{CHANNEL_PATH}", json=body, headers={CHANNEL_SECRET_HEADER: self.channel_secret}
+            ) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa answered HTTP {resp.status}")
                 payload = await resp.json(content_type=None)
@@ -65,8 +73,9 @@ class RasaClient:
         """Rasa's /model/parse for one text (intent, entities) without touching any conversation."""
         assert self._session is not None
         try:
-            async with self._session.post(f"{self.base_url}/model/parse", params=self._params(),
-                                          json={"text": text}) as resp:
+            async with self._session.post(
+                f"{self.base_url}/model/parse", params=self._params(), json={"text": text}
+            ) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa parse HTTP {resp.status}")
                 return await resp.json(content_type=None)
@@ -90,8 +99,9 @@ class RasaClient:
         """Rasa's /status: raises RasaUnavailable unless a model is loaded."""
         assert self._session is not None
         try:
-            async with self._session.get(f"{self.base_url}/status", params=self._params(),
-                                         timeout=aiohttp.ClientTimeout(total=3)) as resp:
+            async with self._session.get(
+                f"{self.base_url}/status", params=self._params(), timeout=aiohttp.ClientTimeout(total=3)
+            ) as resp:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa status HTTP {resp.status}")
                 info = await resp.json(content_type=None)

@@ -6,6 +6,7 @@ Limits come from ASSISTANT_RATE_CHAT / ASSISTANT_RATE_SEARCH as "BURST,PER_SECON
 at once, then one more each second) — the same defaults in dev and prod; test stacks, which script
 hundreds of turns as one customer, raise them in their environment (tests/support/stack.py).
 """
+
 from __future__ import annotations
 
 import math
@@ -16,7 +17,7 @@ from typing import Any, Awaitable, Callable, Dict, Mapping, Tuple
 
 from sanic.request import Request
 
-from assistant.config import ConfigError
+from assistant.base.config import ConfigError
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import principal_of
 
@@ -32,7 +33,7 @@ class Rate:
     per_second: float
 
     @classmethod
-    def parse(cls, raw: str, name: str) -> "Rate":
+    def parse(cls, raw: str, name: str) -> Rate:
         """``"20,1"`` → a burst of 20 refilled at one per second; anything else is a ConfigError."""
         try:
             burst_text, rate_text = raw.split(",")
@@ -118,8 +119,9 @@ def rate_limited(kind: str) -> Callable[[Handler], Handler]:
         async def limited(request: Request, *args: Any, **kwargs: Any) -> Any:
             wait = request.app.ctx.rate_limits[kind].take(caller_key(request))
             if wait > 0:
-                raise ApiError(429, "rate_limited", "操作太频繁，请稍后再试",
-                               headers={"Retry-After": str(max(1, math.ceil(wait)))})
+                raise ApiError(
+                    429, "rate_limited", "操作太频繁，请稍后再试", headers={"Retry-After": str(max(1, math.ceil(wait)))}
+                )
             return await handler(request, *args, **kwargs)
 
         return limited

@@ -1,4 +1,5 @@
 """Smart search on the gateway: /api/search, /api/suggest (as you type) and /api/click."""
+
 from __future__ import annotations
 
 import time
@@ -52,8 +53,13 @@ def _run(request: Request, q: str, limit: int, types: Optional[List[str]]) -> Tu
     popularity, personal = _boosts(request)
     started = time.perf_counter()
     try:
-        hits = request.app.ctx.search.search(q, limit=limit, types=types, popularity_boost=popularity,
-                                             personal_boost=personal) if q else []
+        hits = (
+            request.app.ctx.search.search(
+                q, limit=limit, types=types, popularity_boost=popularity, personal_boost=personal
+            )
+            if q
+            else []
+        )
     except SearchUnavailable as exc:
         raise ApiError(503, "search_unavailable", "搜索服务正在准备中，请稍后再试") from exc
     return hits, round((time.perf_counter() - started) * 1000, 2)
@@ -72,9 +78,23 @@ async def search(request: Request) -> HTTPResponse:
 async def suggest(request: Request) -> HTTPResponse:
     q = _query(request)
     hits, took = _run(request, q, SUGGESTIONS, _types(request))
-    return json({"query": q, "took_ms": took, "suggestions": [
-        {"id": h.id, "title": h.title, "type": h.type, "type_label": TYPE_LABELS.get(h.type, h.type),
-         "deeplink": h.deeplink, "match": h.match} for h in hits]})
+    return json(
+        {
+            "query": q,
+            "took_ms": took,
+            "suggestions": [
+                {
+                    "id": h.id,
+                    "title": h.title,
+                    "type": h.type,
+                    "type_label": TYPE_LABELS.get(h.type, h.type),
+                    "deeplink": h.deeplink,
+                    "match": h.match,
+                }
+                for h in hits
+            ],
+        }
+    )
 
 
 @bp.post("/api/click")

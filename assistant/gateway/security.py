@@ -1,4 +1,5 @@
 """Route guards: who may call an endpoint, decided from the verified token only."""
+
 from __future__ import annotations
 
 from functools import wraps
@@ -6,7 +7,7 @@ from typing import Any, Awaitable, Callable, Optional
 
 from sanic.request import Request
 
-from assistant.auth import AuthError, Principal, bearer_token, verify_token
+from assistant.base.auth import AuthError, Principal, bearer_token, verify_token
 from assistant.gateway.errors import ApiError
 
 Handler = Callable[..., Awaitable[Any]]

@@ -1,5 +1,6 @@
 """GET /api/admin/stats (roles ``admin`` and ``trainer``): intents, fallback and handoff rates,
 top missed messages over a time range (``from``/``to`` as dates or ISO times, UTC; default the last 7 days)."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -8,7 +9,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from assistant.db.engine import session_scope
+from assistant.base.db.engine import session_scope
 from assistant.desk.intents import label_of
 from assistant.desk.stats import compute_stats
 from assistant.gateway.errors import ApiError

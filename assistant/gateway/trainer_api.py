@@ -1,5 +1,6 @@
 """The trainers' API (roles ``trainer`` and ``admin``): the NLU inbox (list, label, dismiss) and
 retraining with publication to the running bot."""
+
 from __future__ import annotations
 
 import asyncio
@@ -8,14 +9,14 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from assistant.db.engine import session_scope
+from assistant.base.db.engine import session_scope
 from assistant.desk.inbox import STATUSES, item_view, list_items
 from assistant.desk.intents import label_of
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
 from assistant.gateway.validation import json_object, path_id, query_int
-from assistant.training.inbox_actions import dismiss_item, label_item
-from assistant.training.labels import domain_names, parse_entities
+from assistant.ops.training.inbox_actions import dismiss_item, label_item
+from assistant.ops.training.labels import domain_names, parse_entities
 
 bp = Blueprint("trainer_api")
 TRAINERS = ("trainer", "admin")
@@ -32,9 +33,13 @@ async def inbox(request: Request) -> HTTPResponse:
     names = domain_names(settings)
     with session_scope(settings.database_url) as session:
         items = [item_view(i) for i in list_items(session, status, limit)]
-    return json({"items": items,
-                 "intents": [{"name": i, "label": label_of(i)} for i in sorted(names["intents"])],
-                 "entities": sorted(names["entities"])})
+    return json(
+        {
+            "items": items,
+            "intents": [{"name": i, "label": label_of(i)} for i in sorted(names["intents"])],
+            "entities": sorted(names["entities"]),
+        }
+    )
 
 
 @bp.post("/api/trainer/inbox/<item_id:int>/label")
@@ -47,8 +52,9 @@ async def label(request: Request, item_id: int) -> HTTPResponse:
         raise ApiError(400, "invalid_intent", "请选择意图")
     spans = parse_entities(body.get("entities"))
     # Writing the file and `rasa data validate` take seconds: off the event loop.
-    result = await asyncio.to_thread(label_item, request.app.ctx.settings, item_id, intent.strip(), spans,
-                                     request.ctx.principal.sub)
+    result = await asyncio.to_thread(
+        label_item, request.app.ctx.settings, item_id, intent.strip(), spans, request.ctx.principal.sub
+    )
     return json(result)
 
 

@@ -1,4 +1,5 @@
 """Input checks shared by the endpoints: bad input gets a clear 400 and changes nothing."""
+
 from __future__ import annotations
 
 import math
@@ -11,7 +12,7 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 
 from assistant.bank.types import EARLIEST_DATE, LATEST_DATE
-from assistant.config import MAX_MESSAGE_CHARS
+from assistant.base.config import MAX_MESSAGE_CHARS
 from assistant.gateway.errors import ApiError
 
 # Database ids are signed 64-bit: a larger one is refused before it reaches SQL (OverflowError there).
@@ -110,9 +111,7 @@ def _check_json(value: Any) -> Tuple[Optional[str], bool]:
         item, depth = pending.pop()
         if isinstance(item, str):
             surrogates = surrogates or _SURROGATE_RE.search(item) is not None
-        elif isinstance(item, float) and not math.isfinite(item):
-            return "请求内容包含无效的数字", surrogates
-        elif isinstance(item, int) and abs(item) > MAX_JSON_INT:  # True/False are ints of 1 and 0: fine
+        elif isinstance(item, float) and not math.isfinite(item) or isinstance(item, int) and abs(item) > MAX_JSON_INT:
             return "请求内容包含无效的数字", surrogates
         elif isinstance(item, (dict, list)):
             if depth > MAX_JSON_DEPTH:

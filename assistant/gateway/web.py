@@ -1,4 +1,5 @@
 """The web page (chat panel + search box) and, in dev only, a token for it."""
+
 from __future__ import annotations
 
 import re
@@ -8,10 +9,10 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json
 
-from assistant.auth import ROLES, mint_token
+from assistant.base.auth import ROLES, mint_token
 from assistant.gateway.errors import ApiError
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = Path(__file__).resolve().parent / "static"
 # A static file's name: checked before the file system sees it (a 300-character name raised ENAMETOOLONG).
 _STATIC_NAME_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]{0,63}")
 bp = Blueprint("web")

@@ -18,9 +18,10 @@ The re-routed reading gets the model's confidence in both readings, so the fallb
 applies to how sure the model is of the topic; the parse result
 carries ``act`` (form, reason, the reading it replaced) for the actions, the logs and the trainers.
 """
+
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Tuple
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -34,15 +35,18 @@ from assistant.nlu.components import PerMessageComponent
 
 ACT = "act"
 TASK_INTENTS = speech_act.TASK_INTENTS
-READ_INTENTS = frozenset({"check_balance", "query_credit_limit", "query_credit_card_bill", "query_transactions",
-                          "spending_summary"})
+READ_INTENTS = frozenset(
+    {"check_balance", "query_credit_limit", "query_credit_card_bill", "query_transactions", "spending_summary"}
+)
 # Conversational readings that stand when the words are a plain statement, supported or not.
 CONVERSATION_INTENTS = frozenset({"complaint", "human_agent"})
 # Readings whose words may name another institution's product and mean it.
 TOPIC_INTENTS = TASK_INTENTS | READ_INTENTS | {"find_service", "ask_question", "report_problem"}
 
 
-def decide(intent: str, text: str, entities: List[Dict[str, Any]], config: Dict[str, Any]) -> Tuple[str, Dict[str, Any]]:
+def decide(
+    intent: str, text: str, entities: List[Dict[str, Any]], config: Dict[str, Any]
+) -> Tuple[str, Dict[str, Any]]:
     """The intent to act on, and why (``act`` as it goes into the parse result)."""
     form = speech_act.reads_as(text)
     act: Dict[str, Any] = {**form.to_json(), "model_intent": intent}
@@ -62,8 +66,11 @@ def decide(intent: str, text: str, entities: List[Dict[str, Any]], config: Dict[
             return config["foreign_intent"], {**act, "reason": f"about {other.key}", "institution": other.key}
     if intent in ("ask_question", "find_service", "inform") and speech_act.is_unknown_debit(text):
         return config["problem_intent"], {**act, "kind": speech_act.PROBLEM, "reason": "an unknown debit to look into"}
-    if intent in ("ask_question", "find_service", "report_problem") and speech_act.is_complaint(text) \
-            and not speech_act.is_question(text):
+    if (
+        intent in ("ask_question", "find_service", "report_problem")
+        and speech_act.is_complaint(text)
+        and not speech_act.is_question(text)
+    ):
         return "complaint", {**act, "reason": "complaint words"}
     unsupported = speech_act.unsupported(intent, text)
     if unsupported is not None and intent == config["problem_intent"] and speech_act.is_complaint(text):
@@ -94,7 +101,9 @@ def decide(intent: str, text: str, entities: List[Dict[str, Any]], config: Dict[
 ANSWER_FAMILY = frozenset({"ask_question", "find_service"})
 
 
-def merge_answer_family(intent: Dict[str, Any], ranking: List[Dict[str, Any]]) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+def merge_answer_family(
+    intent: Dict[str, Any], ranking: List[Dict[str, Any]]
+) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
     """ask_question and find_service are both answered from the knowledge base (one prefers FAQ
     entries, the other pages): when they are the top two, their confidences add up, so the fallback's
     ambiguity check does not ask the customer to choose between two ways of getting the same answer."""
@@ -119,7 +128,7 @@ class ActGate(PerMessageComponent):
     """Re-routes readings the message's form and words do not support (see the module docstring)."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {
             # Intent for questions about a task, a product or a rule (answered from the knowledge base).
             "question_intent": "ask_question",
@@ -129,12 +138,17 @@ class ActGate(PerMessageComponent):
             "foreign_intent": "other_institution",
         }
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[str, Any]) -> None:
         self._config = {**self.get_default_config(), **config}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ActGate":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ActGate:
         return cls(config)
 
     def process_message(self, message: Message) -> None:
@@ -150,6 +164,8 @@ class ActGate(PerMessageComponent):
                 message.set(INTENT, merged, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
             return
-        ranking = swap_ranking(message.get(INTENT_RANKING_KEY) or [], name, chosen, float(intent.get("confidence") or 0.0))
+        ranking = swap_ranking(
+            message.get(INTENT_RANKING_KEY) or [], name, chosen, float(intent.get("confidence") or 0.0)
+        )
         message.set(INTENT, ranking[0], add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

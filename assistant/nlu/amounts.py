@@ -1,4 +1,5 @@
 """Money amounts said in digits, Chinese numerals or a mix: 两千五 → 2500, 二十八块五 → 28.5, 1.5万 → 15000."""
+
 from __future__ import annotations
 
 import re

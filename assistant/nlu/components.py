@@ -8,19 +8,20 @@ All text changes are length-preserving, so every span is a span of what the
 customer wrote; the extractor puts the original text back at the end and adds
 ``normalized_text`` (what the model understood) to the parse result.
 """
+
 from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Set, Text, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import jieba
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.nlu.constants import TOKENS_NAMES
+from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -63,7 +64,7 @@ class PerMessageComponent(GraphComponent):
     """A Chinese-only component that looks at each message on its own (``process_message``)."""
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> Optional[List[str]]:
         return ["zh"]
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -80,8 +81,13 @@ class ChineseTextNormalizer(PerMessageComponent):
     """Normalizes the text before tokenizing; keeps the original for the parse result."""
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "ChineseTextNormalizer":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> ChineseTextNormalizer:
         return cls()
 
     def process_message(self, message: Message) -> None:
@@ -108,20 +114,29 @@ class DomainJiebaTokenizer(Tokenizer):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
-        return {"intent_tokenization_flag": False, "intent_split_symbol": "_", "token_pattern": None,
-                "prefix_separator_symbol": None}
+    def get_default_config() -> Dict[str, Any]:
+        return {
+            "intent_tokenization_flag": False,
+            "intent_split_symbol": "_",
+            "token_pattern": None,
+            "prefix_separator_symbol": None,
+        }
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> Optional[List[str]]:
         return ["zh"]
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> List[str]:
         return ["jieba"]
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 words: Optional[List[Tuple[str, int]]] = None) -> None:
+    def __init__(
+        self,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        words: Optional[List[Tuple[str, int]]] = None,
+    ) -> None:
         super().__init__(config)
         self._model_storage = model_storage
         self._resource = resource
@@ -137,15 +152,30 @@ class DomainJiebaTokenizer(Tokenizer):
         return tokenizer
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "DomainJiebaTokenizer":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> DomainJiebaTokenizer:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "DomainJiebaTokenizer":
-        saved = load_json(model_storage, resource, DICTIONARY_FILE,
-                          "no saved user dictionary in the model; using the domain vocabulary only")
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> DomainJiebaTokenizer:
+        saved = load_json(
+            model_storage,
+            resource,
+            DICTIONARY_FILE,
+            "no saved user dictionary in the model; using the domain vocabulary only",
+        )
         return cls(config, model_storage, resource, [tuple(w) for w in saved] if saved else None)
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -154,7 +184,7 @@ class DomainJiebaTokenizer(Tokenizer):
         for example in training_data.training_examples:
             text = example.get(TEXT) or ""
             for ent in example.get(ENTITIES) or []:
-                span = text[ent["start"]:ent["end"]]
+                span = text[ent["start"] : ent["end"]]
                 if len(span) >= 2:
                     words.setdefault(span, 100000)
         for table in training_data.lookup_tables:
@@ -166,7 +196,7 @@ class DomainJiebaTokenizer(Tokenizer):
         save_json(self._model_storage, self._resource, DICTIONARY_FILE, self._words)
         return self._resource
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> List[Token]:
         text = message.get(attribute) or ""
         boundaries = self._boundaries(message, text) if attribute == TEXT else set()
         fillers = filler_spans(text) if attribute == TEXT else []
@@ -205,15 +235,23 @@ class BankingEntityExtractor(PerMessageComponent):
     """
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "BankingEntityExtractor":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> BankingEntityExtractor:
         return cls()
 
     def process_message(self, message: Message) -> None:
         text = message.get(TEXT) or ""
         intent = (message.get(INTENT) or {}).get("name")
-        learned = [rules.Entity(e["start"], e["end"], e["entity"], text[e["start"]:e["end"]], e.get("extractor", "DIET"))
-                   for e in message.get(ENTITIES) or [] if e.get("entity") in ("payee", "product")]
+        learned = [
+            rules.Entity(e["start"], e["end"], e["entity"], text[e["start"] : e["end"]], e.get("extractor", "DIET"))
+            for e in message.get(ENTITIES) or []
+            if e.get("entity") in ("payee", "product")
+        ]
         found = rules.extract(text, intent, learned=learned)
         original = message.get(ORIGINAL_TEXT) or text
         message.set(ENTITIES, [e.to_rasa(original) for e in found], add_to_output=True)
@@ -239,11 +277,15 @@ def _word_score(word: str, known: Set[str], known_chars: Set[str]) -> float:
     return 0.5 * sum(ch in known_chars for ch in han) / len(han) if han else 0.0
 
 
-def vocabulary_coverage(tokens: List[Token], entity_spans: List[Tuple[int, int]], known: Set[str],
-                        known_chars: Set[str]) -> float:
+def vocabulary_coverage(
+    tokens: List[Token], entity_spans: List[Tuple[int, int]], known: Set[str], known_chars: Set[str]
+) -> float:
     """How familiar the message's words (outside entities) are to the training data, 0..1."""
-    words = [t.text for t in tokens if _counts_as_word(t.text)
-             and not any(s <= t.start and t.end <= e for s, e in entity_spans)]
+    words = [
+        t.text
+        for t in tokens
+        if _counts_as_word(t.text) and not any(s <= t.start and t.end <= e for s, e in entity_spans)
+    ]
     if not words:
         return 1.0
     return sum(_word_score(w, known, known_chars) for w in words) / len(words)
@@ -261,11 +303,12 @@ class VocabularyCoverageGuard(PerMessageComponent):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> Dict[str, Any]:
         return {"min_coverage": 0.5}
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 known: Optional[Set[str]] = None) -> None:
+    def __init__(
+        self, config: Dict[str, Any], model_storage: ModelStorage, resource: Resource, known: Optional[Set[str]] = None
+    ) -> None:
         self._config = config
         self._model_storage = model_storage
         self._resource = resource
@@ -273,19 +316,31 @@ class VocabularyCoverageGuard(PerMessageComponent):
         self._known_chars: Set[str] = {ch for word in self._known for ch in word}
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-               execution_context: ExecutionContext) -> "VocabularyCoverageGuard":
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> VocabularyCoverageGuard:
         return cls(config, model_storage, resource)
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-             execution_context: ExecutionContext, **kwargs: Any) -> "VocabularyCoverageGuard":
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> VocabularyCoverageGuard:
         known = load_json(model_storage, resource, VOCABULARY_FILE, "no saved vocabulary in the model; guard off")
         return cls(config, model_storage, resource, set(known or ()))
 
     def train(self, training_data: TrainingData) -> Resource:
-        self._known = {t.text for example in training_data.intent_examples
-                       for t in example.get(TOKENS_NAMES[TEXT]) or []}
+        self._known = {
+            t.text for example in training_data.intent_examples for t in example.get(TOKENS_NAMES[TEXT]) or []
+        }
         self._known_chars = {ch for word in self._known for ch in word}
         save_json(self._model_storage, self._resource, VOCABULARY_FILE, sorted(self._known))
         return self._resource
@@ -306,7 +361,9 @@ class VocabularyCoverageGuard(PerMessageComponent):
         if intent.get("confidence") is not None:
             intent["confidence"] = float(intent["confidence"]) * factor
             message.set(INTENT, intent, add_to_output=True)
-        ranking = [{**r, "confidence": float(r.get("confidence") or 0.0) * factor}
-                   for r in message.get(INTENT_RANKING_KEY) or []]
+        ranking = [
+            {**r, "confidence": float(r.get("confidence") or 0.0) * factor}
+            for r in message.get(INTENT_RANKING_KEY) or []
+        ]
         if ranking:
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

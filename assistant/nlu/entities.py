@@ -4,6 +4,7 @@ Works on the normalized (same-length) text, so spans are spans of the original.
 Overlaps are resolved in a fixed order: account and time first (尾号六六八八 and
 三月份 are not amounts), then payees (张三 is not the amount 3), then amounts.
 """
+
 from __future__ import annotations
 
 import re
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, List, Optional, Sequence, Tuple
 
+from assistant.base.spans import longest_first, longest_matches
 from assistant.nlu import vocabulary as vocab
 from assistant.nlu.amounts import find_amounts, parse_number
-from assistant.nlu.spans import longest_first, longest_matches
 from assistant.nlu.timeexpr import find_times
 
 EXPENSE_INTENTS = {"record_expense", "spending_summary", "query_transactions"}
@@ -31,12 +32,19 @@ class Entity:
     value: Any
     extractor: str = "BankingEntityExtractor"
 
-    def overlaps(self, other: "Entity") -> bool:
+    def overlaps(self, other: Entity) -> bool:
         return self.start < other.end and other.start < self.end
 
     def to_rasa(self, text: str) -> dict:
-        return {"entity": self.entity, "start": self.start, "end": self.end, "value": self.value,
-                "confidence_entity": 1.0, "extractor": self.extractor, "text": text[self.start:self.end]}
+        return {
+            "entity": self.entity,
+            "start": self.start,
+            "end": self.end,
+            "value": self.value,
+            "confidence_entity": 1.0,
+            "extractor": self.extractor,
+            "text": text[self.start : self.end],
+        }
 
 
 # ----------------------------------------------------------------------------- accounts
@@ -45,8 +53,14 @@ _LAST4_RES = (
     re.compile(rf"(?:尾号|尾数|卡号?后四位|后四位|末四位|尾号是)(?:是|为)?(?P<d>{_DIGIT4})"),
     re.compile(rf"(?P<d>{_DIGIT4})(?:那张|这张|的那张|的卡|那个卡|结尾|那张卡)"),
 )
-_CARD_TYPES = (("信用卡", "credit"), ("储蓄卡", "debit"), ("借记卡", "debit"), ("工资卡", "debit"), ("储蓄账户", "debit"),
-               ("存折", "debit"))
+_CARD_TYPES = (
+    ("信用卡", "credit"),
+    ("储蓄卡", "debit"),
+    ("借记卡", "debit"),
+    ("工资卡", "debit"),
+    ("储蓄账户", "debit"),
+    ("存折", "debit"),
+)
 
 
 def find_accounts(text: str) -> List[Entity]:
@@ -70,10 +84,35 @@ def _digit(ch: str) -> str:
 
 
 # ----------------------------------------------------------------------------- payees
-_BEFORE_NAME = ("转账给", "汇款给", "转钱给", "打钱给", "转给", "汇给", "打给", "付给", "还给", "借给", "转到", "换成", "改成",
-                "改为", "换给", "是给", "帮我给", "给", "向", "跟", "和", "对", "是")
+_BEFORE_NAME = (
+    "转账给",
+    "汇款给",
+    "转钱给",
+    "打钱给",
+    "转给",
+    "汇给",
+    "打给",
+    "付给",
+    "还给",
+    "借给",
+    "转到",
+    "换成",
+    "改成",
+    "改为",
+    "换给",
+    "是给",
+    "帮我给",
+    "给",
+    "向",
+    "跟",
+    "和",
+    "对",
+    "是",
+)
 _AFTER_NAME = ("转账", "转钱", "转", "汇款", "汇", "打钱", "打", "的卡", "的账户", "那里", "那边", "吧", "的")
-_NAME_STOP = set("转汇打的钱元块万千百亿了吧吗呢啊给和跟还付账卡号笔个再一下我你他她它们是在有这那去来把被让说想要也都就还么呀哦嗯,，。.!！?？ ")
+_NAME_STOP = set(
+    "转汇打的钱元块万千百亿了吧吗呢啊给和跟还付账卡号笔个再一下我你他她它们是在有这那去来把被让说想要也都就还么呀哦嗯,，。.!！?？ "
+)
 _NUMERALS = set("零〇一二两三四五六七八九十百千万亿0123456789")
 
 
@@ -87,7 +126,7 @@ def _name_lengths(text: str, pos: int) -> List[int]:
         end = pos + s + given
         if end > len(text):
             break
-        chunk = text[pos + s:end]
+        chunk = text[pos + s : end]
         if any(ch in _NAME_STOP or not ("\u4e00" <= ch <= "\u9fff") for ch in chunk):
             break
         lengths.append(s + given)
@@ -114,7 +153,7 @@ def _person_at(text: str, pos: int) -> Optional[Tuple[int, int]]:
     best: Optional[Tuple[Tuple[int, bool, int], int]] = None
     for length in _name_lengths(text, pos):
         end = pos + length
-        if text[end - 1] in _NUMERALS and text[end:end + 1] in tuple("十百千万亿块元毛角"):
+        if text[end - 1] in _NUMERALS and text[end : end + 1] in tuple("十百千万亿块元毛角"):
             continue  # "张丽两百": the 两 starts the amount, it is not part of the name
         follow = _good_follow(text, end)
         if not follow:
@@ -143,14 +182,18 @@ def find_payees(text: str, taken: Sequence[Entity] = ()) -> List[Entity]:
     def add(span: Optional[Tuple[int, int]]) -> None:
         if span is None:
             return
-        e = Entity(span[0], span[1], "payee", text[span[0]:span[1]])
+        e = Entity(span[0], span[1], "payee", text[span[0] : span[1]])
         if not any(e.overlaps(t) for t in [*taken, *out]):
             out.append(e)
 
     for trigger in sorted(_BEFORE_NAME, key=len, reverse=True):
         for m in re.finditer(re.escape(trigger), text):
             pos = m.end()
-            if trigger in ("给", "向", "跟", "和", "对", "是") and m.start() > 0 and text[m.start() - 1] in "转汇打付还借换改不":
+            if (
+                trigger in ("给", "向", "跟", "和", "对", "是")
+                and m.start() > 0
+                and text[m.start() - 1] in "转汇打付还借换改不"
+            ):
                 continue
             add(_person_at(text, pos))
     # A name at the start, followed by a transfer verb or an amount: "张三转五百", "李四 八千".
@@ -171,8 +214,40 @@ def _starts_with_name_then_verb(text: str) -> bool:
 
 
 # ----------------------------------------------------------------------------- amounts
-_NOT_MONEY_AFTER = ("笔", "个", "次", "张", "位", "天", "月", "年", "周", "号", "日", "岁", "件", "分钟", "小时", "期", "倍",
-                    "折", "点", "星期", "礼拜", "遍", "下", "份", "种", "家", "条", "项", "楼", "层", "斤", "公里")
+_NOT_MONEY_AFTER = (
+    "笔",
+    "个",
+    "次",
+    "张",
+    "位",
+    "天",
+    "月",
+    "年",
+    "周",
+    "号",
+    "日",
+    "岁",
+    "件",
+    "分钟",
+    "小时",
+    "期",
+    "倍",
+    "折",
+    "点",
+    "星期",
+    "礼拜",
+    "遍",
+    "下",
+    "份",
+    "种",
+    "家",
+    "条",
+    "项",
+    "楼",
+    "层",
+    "斤",
+    "公里",
+)
 _CODE_WORDS = ("验证码", "动态码", "短信码", "校验码", "密码")
 
 
@@ -182,8 +257,10 @@ _NOT_MONEY_RES = (
     re.compile(r"(?<![\d.])\d{1,4}[/\-]\d{1,2}(?:[/\-]\d{1,4})?(?![\d.])"),
     re.compile(r"(?<![\d.])\d{4}\.\d{1,2}\.\d{1,2}(?![\d.])"),
     re.compile(r"(?<!\d)\d{1,2}[:：]\d{2}(?:[:：]\d{2})?(?!\d)"),
-    re.compile(r"(?:单号|订单|工单|流水号|编号|凭证号|交易号|参考号|批次号|卡号|账号|手机号?|电话|号码|身份证号?|尾号|合同号|保单号|快递)"
-               r"[是为:：#\s]*[A-Za-z]*\d[A-Za-z0-9\-]{2,}"),
+    re.compile(
+        r"(?:单号|订单|工单|流水号|编号|凭证号|交易号|参考号|批次号|卡号|账号|手机号?|电话|号码|身份证号?|尾号|合同号|保单号|快递)"
+        r"[是为:：#\s]*[A-Za-z]*\d[A-Za-z0-9\-]{2,}"
+    ),
     re.compile(r"(?<![\d.])\d{9,}(?![\d.])"),
 )
 
@@ -200,15 +277,15 @@ def find_money(text: str, taken: Sequence[Entity]) -> List[Entity]:
     # number that is a date, a time or a reference.
     masked = list(text)
     for t in taken:
-        masked[t.start:t.end] = "□" * (t.end - t.start)
+        masked[t.start : t.end] = "□" * (t.end - t.start)
     for start, end in not_money_spans(text):
         masked[start:end] = "□" * (end - start)
     for m in find_amounts("".join(masked)):
         span = Entity(m.start, m.end, "amount", m.value)
-        if any(span.overlaps(t) for t in taken) or "□" in "".join(masked[m.start:m.end]):
+        if any(span.overlaps(t) for t in taken) or "□" in "".join(masked[m.start : m.end]):
             continue
-        raw = text[m.start:m.end]
-        after = text[m.end:]
+        raw = text[m.start : m.end]
+        after = text[m.end :]
         if not m.has_unit:
             if after.startswith(_NOT_MONEY_AFTER):
                 continue
@@ -259,14 +336,18 @@ def find_products(text: str) -> List[Entity]:
 
 
 # ----------------------------------------------------------------------------- all together
-def extract(text: str, intent: Optional[str] = None, today: Optional[date] = None,
-            learned: Sequence[Entity] = ()) -> List[Entity]:
+def extract(
+    text: str, intent: Optional[str] = None, today: Optional[date] = None, learned: Sequence[Entity] = ()
+) -> List[Entity]:
     """All entities of ``text`` for the predicted ``intent``; ``learned`` are DIET's payee/product guesses."""
     entities: List[Entity] = []
     if intent not in PRODUCT_INTENTS:
         entities += find_accounts(text)
-    entities += [Entity(t.start, t.end, "time", t.value) for t in find_times(text, today)
-                 if not any(Entity(t.start, t.end, "time", None).overlaps(e) for e in entities)]
+    entities += [
+        Entity(t.start, t.end, "time", t.value)
+        for t in find_times(text, today)
+        if not any(Entity(t.start, t.end, "time", None).overlaps(e) for e in entities)
+    ]
     payees = [p for p in find_payees(text, entities) if _plausible_name(p.value)]
     if intent in PAYEE_INTENTS:
         entities += payees
@@ -283,18 +364,54 @@ def extract(text: str, intent: Optional[str] = None, today: Optional[date] = Non
     for guess in learned:
         if any(guess.overlaps(e) for e in entities):
             continue
-        if guess.entity == "payee" and intent in PAYEE_INTENTS and _plausible_name(guess.value):
-            entities.append(guess)
-        elif guess.entity == "product" and intent in PRODUCT_INTENTS:
+        if (
+            guess.entity == "payee"
+            and intent in PAYEE_INTENTS
+            and _plausible_name(guess.value)
+            or guess.entity == "product"
+            and intent in PRODUCT_INTENTS
+        ):
             entities.append(guess)
     return sorted(entities, key=lambda e: (e.start, e.end))
 
 
 # Words that point at a person without naming one: never a payee ("能转给对方吗").
-PRONOUNS = frozenset({"对方", "他", "她", "它", "他们", "她们", "人家", "别人", "家人", "家里人", "某人", "收款人", "对面",
-                      "那人", "这人", "那个人", "这个人", "谁", "本人", "自己", "我自己",
-                      # words that start with a surname but are not names ("麻烦转两千给我妈")
-                      "麻烦", "谢谢", "方便", "马上", "高兴", "安全", "金额", "余额", "包括", "江湖"})
+PRONOUNS = frozenset(
+    {
+        "对方",
+        "他",
+        "她",
+        "它",
+        "他们",
+        "她们",
+        "人家",
+        "别人",
+        "家人",
+        "家里人",
+        "某人",
+        "收款人",
+        "对面",
+        "那人",
+        "这人",
+        "那个人",
+        "这个人",
+        "谁",
+        "本人",
+        "自己",
+        "我自己",
+        # words that start with a surname but are not names ("麻烦转两千给我妈")
+        "麻烦",
+        "谢谢",
+        "方便",
+        "马上",
+        "高兴",
+        "安全",
+        "金额",
+        "余额",
+        "包括",
+        "江湖",
+    }
+)
 
 
 def _plausible_name(value: Any) -> bool:
@@ -305,8 +422,9 @@ def _plausible_name(value: Any) -> bool:
         return True
     if len(value) < 2 or value in vocab.category_keywords() or value in vocab.product_terms():
         return False
-    return bool(vocab.surname_at(value, 0)) and all("\u4e00" <= ch <= "\u9fff" and ch not in _NAME_STOP
-                                                    for ch in value[1:])
+    return bool(vocab.surname_at(value, 0)) and all(
+        "\u4e00" <= ch <= "\u9fff" and ch not in _NAME_STOP for ch in value[1:]
+    )
 
 
 def boundary_entities(text: str) -> List[Entity]:

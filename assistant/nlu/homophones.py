@@ -4,6 +4,7 @@
 (same sound up to 模糊音, and no 张珊 in the book). Replacements keep the length, so
 entity spans stay spans of what the customer said.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -11,15 +12,17 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import jieba
 
+from assistant.base.pinyin import fuzzy_key, has_han, readings
+from assistant.base.spans import longest_matches
 from assistant.nlu import vocabulary as vocab
-from assistant.nlu.spans import longest_matches
-from assistant.pinyin import fuzzy_key, has_han, readings
 
 MAX_TERM = 6
 # Characters that are almost always grammar, not a misheard content word: never replaced (我把 ≠ 我爸).
-FUNCTION_CHARS = frozenset("的了是在给和就都也还又被让从向对跟把将么吗呢吧啊呀哦嘛着过得地我你他她它这那有没不很太要想会能个"
-                           # numerals: "五千到" is an amount, never "五签到"
-                           "零〇一二两三四五六七八九十百千万亿")
+FUNCTION_CHARS = frozenset(
+    "的了是在给和就都也还又被让从向对跟把将么吗呢吧啊呀哦嘛着过得地我你他她它这那有没不很太要想会能个"
+    # numerals: "五千到" is an amount, never "五签到"
+    "零〇一二两三四五六七八九十百千万亿"
+)
 # A real word this common is left alone even when it sounds like a domain word (几斤 ≠ 基金).
 COMMON_WORD_FREQ = 200
 
@@ -33,7 +36,9 @@ class SoundIndex:
 
     def __init__(self, terms: Iterable[str], fuzzy: bool = False) -> None:
         self.fuzzy = fuzzy
-        self.terms = {t for t in terms if 2 <= len(t) <= MAX_TERM and has_han(t) and all("\u4e00" <= c <= "\u9fff" for c in t)}
+        self.terms = {
+            t for t in terms if 2 <= len(t) <= MAX_TERM and has_han(t) and all("\u4e00" <= c <= "\u9fff" for c in t)
+        }
         self.by_key: Dict[Tuple[int, str], List[str]] = {}
         for term in sorted(self.terms):
             for key in _keys(term, fuzzy):
@@ -54,8 +59,24 @@ class SoundIndex:
 
 @lru_cache(maxsize=1)
 def domain_index() -> SoundIndex:
-    words = [*vocab.product_terms(), *vocab.category_keywords(), *vocab.RELATIONS,
-             "转账", "余额", "账单", "还款", "流水", "信用卡", "储蓄卡", "工资卡", "挂失", "记账", "汇款", "额度", "明细"]
+    words = [
+        *vocab.product_terms(),
+        *vocab.category_keywords(),
+        *vocab.RELATIONS,
+        "转账",
+        "余额",
+        "账单",
+        "还款",
+        "流水",
+        "信用卡",
+        "储蓄卡",
+        "工资卡",
+        "挂失",
+        "记账",
+        "汇款",
+        "额度",
+        "明细",
+    ]
     return SoundIndex(words)
 
 
@@ -71,7 +92,9 @@ def _known_spans(chars: List[str], index: SoundIndex) -> List[bool]:
     return covered
 
 
-def correct(text: str, index: Optional[SoundIndex] = None, protect_common: bool = True) -> Tuple[str, List[Tuple[str, str]]]:
+def correct(
+    text: str, index: Optional[SoundIndex] = None, protect_common: bool = True
+) -> Tuple[str, List[Tuple[str, str]]]:
     """Replace homophones of ``index``'s terms in ``text``; returns the text and (heard, meant) pairs."""
     index = index or domain_index()
     if not has_han(text):
@@ -82,9 +105,9 @@ def correct(text: str, index: Optional[SoundIndex] = None, protect_common: bool 
     i = 0
     while i < len(chars):
         for length in range(min(MAX_TERM, len(chars) - i), 1, -1):
-            if any(known[i:i + length]):
+            if any(known[i : i + length]):
                 continue
-            chunk = "".join(chars[i:i + length])
+            chunk = "".join(chars[i : i + length])
             if not all("\u4e00" <= c <= "\u9fff" for c in chunk):
                 continue
             term = index.match(chunk)
@@ -92,7 +115,7 @@ def correct(text: str, index: Optional[SoundIndex] = None, protect_common: bool 
                 continue
             if any(a != b and a in FUNCTION_CHARS for a, b in zip(chunk, term)):
                 continue
-            chars[i:i + length] = list(term)
+            chars[i : i + length] = list(term)
             changes.append((chunk, term))
             i += length - 1
             break

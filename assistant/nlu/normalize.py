@@ -1,12 +1,13 @@
 """Length-preserving normalization, so entity spans found on the normalized text are
 also spans of what the customer wrote."""
+
 from __future__ import annotations
 
 import re
 from functools import lru_cache
 from typing import List, Tuple
 
-from assistant.textnorm import normalize
+from assistant.base.textnorm import normalize
 
 # Sounds of hesitation in speech transcripts; ignored wherever they stand.
 FILLER_WORDS = ("嗯嗯", "呃呃", "嗯", "呃", "额", "唔", "emmm", "emm", "em")
@@ -48,7 +49,7 @@ def filler_spans(text: str) -> List[Tuple[int, int]]:
         if word is None:
             break
         # "那个账户" keeps its 那个: a filler is followed by another filler, punctuation or a verb-ish start.
-        rest = text[pos + len(word):]
+        rest = text[pos + len(word) :]
         if word in ("那个", "这个", "那") and rest[:1] and rest[:1] not in punctuation and not _starts_request(rest):
             break
         spans.append((pos, pos + len(word)))
@@ -56,8 +57,30 @@ def filler_spans(text: str) -> List[Tuple[int, int]]:
     return sorted(set(spans))
 
 
-_REQUEST_STARTS = ("帮", "我", "给", "查", "看", "请", "你", "麻烦", "转", "想", "要", "能", "可以", "怎么", "今天", "昨天",
-                   "嗯", "呃", "额", "就是", "然后", "那个")
+_REQUEST_STARTS = (
+    "帮",
+    "我",
+    "给",
+    "查",
+    "看",
+    "请",
+    "你",
+    "麻烦",
+    "转",
+    "想",
+    "要",
+    "能",
+    "可以",
+    "怎么",
+    "今天",
+    "昨天",
+    "嗯",
+    "呃",
+    "额",
+    "就是",
+    "然后",
+    "那个",
+)
 
 
 def _starts_request(rest: str) -> bool:

@@ -6,6 +6,7 @@ small, stable set of markers (怎么, 吗, 多久, 没到, 被锁, 帮我 …), 
 independent signal that must agree before a task that moves money, freezes a card or writes a record
 starts (see ``assistant.nlu.act_gate``).
 """
+
 from __future__ import annotations
 
 import re
@@ -38,52 +39,76 @@ _PROBLEM = re.compile(
     r"|丢了|掉了|掉在|丢在|落在|被偷|被转走|转走了|被划走|划走了|被刷|冒用|不明|没反应|黑屏|作废"
 )
 # Scam stories: whatever else the message reads as, it gets the fraud help (never a task).
-_FRAUD = re.compile(r"安全账户|公检法|公安局|检察院|法院.{0,4}(电话|通知)|涉嫌|洗钱|刷单|被骗|诈骗|骗子|冒充|盗刷|屏幕共享|共享屏幕"
-                    r"|注销校园贷|验证码.{0,6}(告诉|给了|发给)|(告诉|给了|发给).{0,6}验证码")
+_FRAUD = re.compile(
+    r"安全账户|公检法|公安局|检察院|法院.{0,4}(电话|通知)|涉嫌|洗钱|刷单|被骗|诈骗|骗子|冒充|盗刷|屏幕共享|共享屏幕"
+    r"|注销校园贷|验证码.{0,6}(告诉|给了|发给)|(告诉|给了|发给).{0,6}验证码"
+)
 # "这笔扣款是什么": an unknown debit to look into, not a question for the knowledge base.
-_UNKNOWN_DEBIT = re.compile(r"(扣款|扣费|扣钱|扣了|这笔|那笔|有笔|一笔).{0,10}(是什么|哪来|哪里来|什么钱|干什么|干嘛|怎么回事)"
-                            r"|(是什么|什么)(扣款|扣费|钱)|不认识的?(扣款|交易|消费)|不明(扣款|交易|消费)")
+_UNKNOWN_DEBIT = re.compile(
+    r"(扣款|扣费|扣钱|扣了|这笔|那笔|有笔|一笔).{0,10}(是什么|哪来|哪里来|什么钱|干什么|干嘛|怎么回事)"
+    r"|(是什么|什么)(扣款|扣费|钱)|不认识的?(扣款|交易|消费)|不明(扣款|交易|消费)"
+)
 # Explicit requests: the customer asks the bot to do it now.
 _PLEASE = re.compile(r"帮我|帮忙|替我|给我办|我要|我想|我得|麻烦|请|现在就|马上|立即|立刻|赶紧|快点?帮|快给|一下")
 _POLITE_ASK = re.compile(r"(能|可以|可不可以|能不能|能否|可否)(你)?(帮|替|给)我")
-_LOSS = re.compile(r"丢|掉了|遗失|被偷|偷了|被盗(?!刷)|不见了|找不到|找不着|挂失|止付|锁卡"
-                   r"|(把|将).{0,8}冻结|冻结(一下|掉|它|卡|尾号|我|这张|那张|银行卡|储蓄卡|信用卡)|^冻结(?!了)|(先|帮我|马上|立即|立刻|赶紧|快)冻结")
+_LOSS = re.compile(
+    r"丢|掉了|遗失|被偷|偷了|被盗(?!刷)|不见了|找不到|找不着|挂失|止付|锁卡"
+    r"|(把|将).{0,8}冻结|冻结(一下|掉|它|卡|尾号|我|这张|那张|银行卡|储蓄卡|信用卡)|^冻结(?!了)|(先|帮我|马上|立即|立刻|赶紧|快)冻结"
+)
 _FROZEN_ALREADY = re.compile(r"被冻|冻结了|冻上了|冻住了|被锁|锁住了|锁定了")
 # Key nouns a reading must be about: no 余额 without money, no bill without a card.
-_OWN_BANK = re.compile(r"我行|你们|你行|贵行|本行|手机银行|银行卡|储蓄卡|借记卡|信用卡|快捷支付|绑卡|绑定|解绑|转账|转到|转入|转给|跨行|汇款|扣款|扣了|扣钱"
-                       r"|转过来|打过来|汇过来|实时到|对方")
+_OWN_BANK = re.compile(
+    r"我行|你们|你行|贵行|本行|手机银行|银行卡|储蓄卡|借记卡|信用卡|快捷支付|绑卡|绑定|解绑|转账|转到|转入|转给|跨行|汇款|扣款|扣了|扣钱"
+    r"|转过来|打过来|汇过来|实时到|对方"
+)
 # With another bank named, only a move of money through us makes it our business ("转到建行卡").
-_OWN_MOVES = re.compile(r"我行|你们|你行|贵行|本行|手机银行|转账|转到|转入|转给|转过来|打过来|汇过来|跨行|汇款|实时到|对方|绑卡|绑定|解绑")
+_OWN_MOVES = re.compile(
+    r"我行|你们|你行|贵行|本行|手机银行|转账|转到|转入|转给|转过来|打过来|汇过来|跨行|汇款|实时到|对方|绑卡|绑定|解绑"
+)
 _OTHER_BALANCE = re.compile(
     r"(公积金|社保|医保|贷款|房贷|车贷|借款|理财|基金|积分|话费|电费|水费|燃气|公交卡|一卡通|饭卡|校园卡|etc|ETC|存单|定期|养老金|黄金|积存金|保险|外币|美元)"
     r".{0,6}(余额|额度|多少钱|还有多少|剩多少)|(余额|额度).{0,4}(公积金|社保|医保|贷款|理财|基金|积分|话费)"
 )
-_NON_CARD_LIMIT = re.compile(r"大额存单|存单|贷款|转账|取现额|取款|购汇|换汇|二类户|三类户|电子账户|理财|基金|养老金|快捷支付|支付|提现|非柜面|网银|手机银行|etc|ETC")
+_NON_CARD_LIMIT = re.compile(
+    r"大额存单|存单|贷款|转账|取现额|取款|购汇|换汇|二类户|三类户|电子账户|理财|基金|养老金|快捷支付|支付|提现|非柜面|网银|手机银行|etc|ETC"
+)
 _TRANSFER_VERB = re.compile(r"转|汇|打钱|打给|打款|付给")
 _ARRIVAL = re.compile(r"到了吗|到账了吗|到没到|收到了吗|到没|成功了吗|成功没|进度|状态|到哪了|到账没")
 _PAY_NOW = re.compile(r"(帮我|给我|替我|我要|我想)(交|缴|充|付|买)|(交|缴|充|付)(一下|下)(?!了)|(交|缴|充)个")
-_INCOME = re.compile(r"收入|收益|工资|薪|发了|收到|收了|到账|到了|进账|赚|挣|奖|年终|报销|红包|利息|分红|提成|兼职|外快|稿费|退款|租金|卖")
+_INCOME = re.compile(
+    r"收入|收益|工资|薪|发了|收到|收了|到账|到了|进账|赚|挣|奖|年终|报销|红包|利息|分红|提成|兼职|外快|稿费|退款|租金|卖"
+)
 # Nouns that make a message about fees or interest a question, but only stand for the topic in a record.
 _TOPIC_NOUNS = re.compile(r"利息|利率|手续费|费用|收费|费率")
 _REPAY_DETAIL = re.compile(r"这期|本期|上期|全额|全部|最低|账单|还清|还了|还上|还掉|还款")
-_REPAY_VERB = re.compile(r"还(款|钱|了|清|上|掉|卡|信用卡|一下|下|全额|最低|这期|本期|上期|账单|[0-9零一二两三四五六七八九十百千万])")
+_REPAY_VERB = re.compile(
+    r"还(款|钱|了|清|上|掉|卡|信用卡|一下|下|全额|最低|这期|本期|上期|账单|[0-9零一二两三四五六七八九十百千万])"
+)
 _HOW_MUCH_OWED = re.compile(r"(要|得|该|应)?还多少|欠(了)?多少|应还|账单(是)?多少|多少账单")
 _BILL_WORDS = re.compile(r"账单|欠款|应还|出账")
 
 
 # What a reading of these intents must be able to point at in the words (DIET reads "你们app在哪下载"
 # as a complaint and "银行早上几点上班" as another institution's product, both at ≥ 0.9).
-_COMPLAINT = re.compile(r"投诉|举报|差评|垃圾|破|太差|很差|真差|态度|烦|不懂|没用|笨|气坏|气人|气死|生气|恼火|火大|不满|失望|无语|坑人|坑我|骗人|忽悠|欺负|恶心"
-                        r"|离谱|过分|忍不了|受不了|什么玩意|破银行|破app|破系统|说法|赔偿|白跑|曝光|监管|媒体|难用|太慢|慢死|等了")
+_COMPLAINT = re.compile(
+    r"投诉|举报|差评|垃圾|破|太差|很差|真差|态度|烦|不懂|没用|笨|气坏|气人|气死|生气|恼火|火大|不满|失望|无语|坑人|坑我|骗人|忽悠|欺负|恶心"
+    r"|离谱|过分|忍不了|受不了|什么玩意|破银行|破app|破系统|说法|赔偿|白跑|曝光|监管|媒体|难用|太慢|慢死|等了"
+)
 _PERSON = re.compile(r"人工|客服|真人|人类|工作人员|转接|找人|有人吗|活人|柜员|经理|专员|坐席")
-_HELP = re.compile(r"你(?!们|好)|助手|本领|哪些业务|支持哪些|能办什么|能办哪些|帮我办什么|能帮我办|教我|干什么的|能做什么|能干什么|能干嘛|会什么|会做什么|什么功能|哪些功能|啥功能|功能介绍|帮助|怎么用你|你能|你会|你可以|你都|使用说明|help|菜单"
-                   r"|能帮我什么|可以帮我做什么|怎么用")
+_HELP = re.compile(
+    r"你(?!们|好)|助手|本领|哪些业务|支持哪些|能办什么|能办哪些|帮我办什么|能帮我办|教我|干什么的|能做什么|能干什么|能干嘛|会什么|会做什么|什么功能|哪些功能|啥功能|功能介绍|帮助|怎么用你|你能|你会|你可以|你都|使用说明|help|菜单"
+    r"|能帮我什么|可以帮我做什么|怎么用"
+)
 _BOT = re.compile(r"机器|真人|真的人|人工智能|AI|ai|智能|程序|自动|你是|你到底|是不是人|人吗|活人|客服吗|你叫什么|bot")
 # Questions that ask for information, not the way to a page ("怎么交电费", "在哪买理财" are find_service).
-_INFO_QUESTION = re.compile(r"为什么|为啥|为何|是什么|什么意思|什么时候|什么条件|什么区别|多久|多长时间|多少|几天|几个|几点|能否|可否"
-                            r"|是否|能不能|可不可以|会不会|是不是|要不要|需不需要|区别|意思|规定|规则|条件|要求")
+_INFO_QUESTION = re.compile(
+    r"为什么|为啥|为何|是什么|什么意思|什么时候|什么条件|什么区别|多久|多长时间|多少|几天|几个|几点|能否|可否"
+    r"|是否|能不能|可不可以|会不会|是不是|要不要|需不需要|区别|意思|规定|规则|条件|要求"
+)
 # How, why, whether: a rule question about one's own data ("临时额度到期了怎么办", "余额不够还能扣款吗").
-_RULE_QUESTION = re.compile(r"怎么办|为什么|为啥|为何|怎么回事|会不会|能不能|可不可以|是否|要不要|能否|可以.{0,10}吗|能.{0,10}吗|会.{0,6}吗")
+_RULE_QUESTION = re.compile(
+    r"怎么办|为什么|为啥|为何|怎么回事|会不会|能不能|可不可以|是否|要不要|能否|可以.{0,10}吗|能.{0,10}吗|会.{0,6}吗"
+)
 _STRONG_QUESTION = re.compile(r"怎么|怎样|如何|为什么|为啥|什么|哪|多久|能不能|可不可以|是不是|是真的|真的吗")
 
 
@@ -91,6 +116,7 @@ _STRONG_QUESTION = re.compile(r"怎么|怎样|如何|为什么|为啥|什么|哪
 class Act:
     """The form of a message. ``kind`` is request, question or problem; ``unclear`` when it could be
     either a request or a question about the same task (the bot then asks instead of guessing)."""
+
     kind: str
     reason: str
     unclear: bool = False
@@ -193,7 +219,9 @@ def read_mismatch(intent: str, text: str) -> Optional[str]:
         return "a fee or a rate, not a balance"
     if intent == "spending_summary" and not re.search(r"花|消费|支出|开销|用了|开支|收支|买|挣|赚|收入|进账", text):
         return "no spending word"
-    if intent == "query_credit_card_bill" and not re.search(r"账单|信用卡|欠|应还|还多少|还款|本期|这期|上期|出账|消费", text):
+    if intent == "query_credit_card_bill" and not re.search(
+        r"账单|信用卡|欠|应还|还多少|还款|本期|这期|上期|出账|消费", text
+    ):
         return "no bill or card word"
     return None
 

@@ -1,4 +1,5 @@
 """Relative time words → ISO date ranges resolved against today (今天, 上周, 三月份, 最近三个月 …)."""
+
 from __future__ import annotations
 
 import re
@@ -6,8 +7,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable, Dict, List, Optional, Tuple
 
+from assistant.base.spans import longest_first
 from assistant.nlu.amounts import parse_number
-from assistant.nlu.spans import longest_first
 
 Range = Tuple[date, date]
 
@@ -131,4 +132,3 @@ def find_times(text: str, today: Optional[date] = None) -> List[TimeMatch]:
         for m in regex.finditer(text):
             found.append(TimeMatch(m.start(), m.end(), _iso(fn(today))))
     return longest_first(found)
-

@@ -1,5 +1,6 @@
 """An agent's view of /agent in headless Chromium: a waiting customer appears in the queue, the
 agent opens and claims the conversation and replies; the customer receives it through the chat API."""
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -47,8 +48,12 @@ def test_the_customer_page_shows_the_agents_replies(stack, page, agent_token):
     queue = stack.get("/api/agent/handoffs", token=agent_token)[1]["handoffs"]
     handoff_id = next(h["id"] for h in queue if h["customer_id"] == "demo" and h["status"] == "queued")
     assert stack.post(f"/api/agent/handoffs/{handoff_id}/claim", {}, token=agent_token)[0] == 200
-    assert stack.post(f"/api/agent/handoffs/{handoff_id}/messages", {"text": "您好，这里是人工客服小李。"},
-                      token=agent_token)[0] == 201
+    assert (
+        stack.post(
+            f"/api/agent/handoffs/{handoff_id}/messages", {"text": "您好，这里是人工客服小李。"}, token=agent_token
+        )[0]
+        == 201
+    )
     page.wait_for_selector(".msg.agent >> text=这里是人工客服小李", timeout=20000)
     assert "正在为您服务" in page.text_content("#handoff-status")
     assert stack.post(f"/api/agent/handoffs/{handoff_id}/close", {}, token=agent_token)[0] == 200

@@ -1,5 +1,6 @@
 """A trainer's view of /trainer in headless Chromium: the missed message is listed (masked), the
 statistics are drawn, and labelling it from the page writes it into the training data."""
+
 from pathlib import Path
 
 import pytest

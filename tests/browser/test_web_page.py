@@ -1,4 +1,5 @@
 """A person's view of the page: type into the chat panel, read the bot's replies."""
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,8 @@ def test_search_box_suggests_as_you_type_and_shows_results_on_enter(stack, page,
     page.keyboard.type("lc", delay=60)
     page.wait_for_function(
         "document.querySelector('#suggestions li') && document.querySelector('#suggestions li').textContent.includes('理财')",
-        timeout=15000)
+        timeout=15000,
+    )
     page.press("#search-input", "Enter")
     link = page.wait_for_selector("#search-results li a", timeout=15000)
     assert link.text_content() == "理财" and link.get_attribute("href").startswith("app://")

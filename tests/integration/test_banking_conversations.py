@@ -4,14 +4,15 @@ This module runs before the other integration modules (file order), so demo's
 balances are the seeded ones when its first test starts; later tests compare
 against balances they read themselves.
 """
+
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import Session
 
-from assistant.db.models import Account, BookRecord, Transaction, Transfer
-from assistant.money import format_cny
+from assistant.base.db.models import Account, BookRecord, Transaction, Transfer
+from assistant.base.money import format_cny
 
 pytestmark = pytest.mark.integration
 
@@ -31,8 +32,10 @@ def balance(stack, last4):
 
 def counts(stack):
     with db(stack) as s:
-        return (s.scalar(select(func.count()).select_from(Transfer)),
-                s.scalar(select(func.count()).select_from(Transaction)))
+        return (
+            s.scalar(select(func.count()).select_from(Transfer)),
+            s.scalar(select(func.count()).select_from(Transaction)),
+        )
 
 
 def say(stack, token, text):
@@ -57,8 +60,12 @@ def test_transfer_to_a_saved_payee_moves_money_exactly_once(stack, demo_token):
     assert "转账成功" in text and "¥51,880.50" in text
     assert balance(stack, "6688") == before - 50_000
     with db(stack) as s:
-        debits = [(t.amount_cents, t.account.number[-4:]) for t in s.scalars(
-            select(Transaction).where(Transaction.counterparty == "张三", Transaction.transfer_id.isnot(None)))]
+        debits = [
+            (t.amount_cents, t.account.number[-4:])
+            for t in s.scalars(
+                select(Transaction).where(Transaction.counterparty == "张三", Transaction.transfer_id.isnot(None))
+            )
+        ]
     assert debits == [(-50_000, "6688")]
     moved = counts(stack)
     text, _ = say(stack, demo_token, "确认")  # the same confirmation again
@@ -130,7 +137,12 @@ def test_voice_bookkeeping_record_summarize_edit_delete(stack, demo_token):
     assert "餐饮" in text and "¥35.00" in text
     with db(stack) as s:
         record = s.scalar(select(BookRecord).order_by(BookRecord.id.desc()))
-        assert (record.amount_cents, record.category, record.direction, record.deleted) == (3_500, "餐饮", "expense", False)
+        assert (record.amount_cents, record.category, record.direction, record.deleted) == (
+            3_500,
+            "餐饮",
+            "expense",
+            False,
+        )
     text, messages = say(stack, demo_token, "这个月餐饮花了多少")
     data = next(m["data"] for m in messages if m["data"].get("type") == "spending_summary")
     dining = next(c for c in data["categories"] if c["category"] == "餐饮")

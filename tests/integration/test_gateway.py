@@ -1,4 +1,5 @@
 """The gateway over real HTTP, in front of the real Rasa server, action server and database."""
+
 import pytest
 
 pytestmark = pytest.mark.integration
@@ -47,15 +48,18 @@ def test_a_trainer_token_cannot_chat_as_a_customer(stack):
     assert status == 403 and body["error"]["code"] == "forbidden"
 
 
-@pytest.mark.parametrize("raw,code", [
-    (b"not json", "invalid_json"),
-    (b"[1, 2]", "invalid_json"),
-    (b'{"message": ""}', "empty_message"),
-    (b'{"message": "   \\u0000\\u0007 "}', "empty_message"),
-    (b'{"message": 42}', "invalid_message"),
-    (b'{"text": "hi"}', "invalid_message"),
-    ('{"message": "%s"}' % ("转" * 501), "message_too_long"),
-])
+@pytest.mark.parametrize(
+    "raw,code",
+    [
+        (b"not json", "invalid_json"),
+        (b"[1, 2]", "invalid_json"),
+        (b'{"message": ""}', "empty_message"),
+        (b'{"message": "   \\u0000\\u0007 "}', "empty_message"),
+        (b'{"message": 42}', "invalid_message"),
+        (b'{"text": "hi"}', "invalid_message"),
+        ('{"message": "%s"}' % ("转" * 501), "message_too_long"),
+    ],
+)
 def test_bad_chat_bodies_get_a_clear_400(stack, demo_token, raw, code):
     raw = raw.encode() if isinstance(raw, str) else raw
     status, body = stack.post("/api/chat", raw=raw, token=demo_token)

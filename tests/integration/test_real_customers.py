@@ -1,10 +1,11 @@
 """Every example of the "real customers" issue through POST /api/chat on the real stack: questions get
 answers, problems get help, other institutions an honest reply, and no task starts that was not asked for."""
+
 from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation.realistic_eval import ChatDriver
+from assistant.ops.evaluation.realistic_eval import ChatDriver
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -89,7 +90,9 @@ def test_problem_report_offers_a_person_as_a_button(stack: Stack, demo_token: st
     driver.restart()
 
 
-def test_other_institution_is_told_honestly_without_our_balance(stack: Stack, demo_token: str, driver: ChatDriver) -> None:
+def test_other_institution_is_told_honestly_without_our_balance(
+    stack: Stack, demo_token: str, driver: ChatDriver
+) -> None:
     driver.restart()
     balance = stack.balance_text(demo_token, "6688")
     replies = stack.chat(demo_token, "公积金余额多少")

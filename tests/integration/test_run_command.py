@@ -1,4 +1,5 @@
 """The README's run command brings the whole stack up, and stopping it leaves nothing behind."""
+
 import signal
 import time
 

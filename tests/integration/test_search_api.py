@@ -1,15 +1,31 @@
 """Smart search over HTTP: ranking, hostile queries, suggestions, clicks and the bot's handover."""
+
 import pytest
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.mark.parametrize("q,first", [
-    ("zz", "fn.transfer"), ("zhuanzhang", "fn.transfer"), ("zhuanz", "fn.transfer"), ("zhuan账", "fn.transfer"),
-    ("转帐", "fn.transfer"), ("轉賬", "fn.transfer"), ("lc", "prod.wealth"), ("licai", "prod.wealth"),
-    ("理材", "prod.wealth"), ("nicai", "prod.wealth"), ("decd", "prod.large_cd"), ("xykhk", "fn.cc_repay"),
-    ("还信用卡", "fn.cc_repay"), ("licia", "prod.wealth"), ("zhuanzahng", "fn.transfer"), ("里财", "prod.wealth"),
-])
+@pytest.mark.parametrize(
+    "q,first",
+    [
+        ("zz", "fn.transfer"),
+        ("zhuanzhang", "fn.transfer"),
+        ("zhuanz", "fn.transfer"),
+        ("zhuan账", "fn.transfer"),
+        ("转帐", "fn.transfer"),
+        ("轉賬", "fn.transfer"),
+        ("lc", "prod.wealth"),
+        ("licai", "prod.wealth"),
+        ("理材", "prod.wealth"),
+        ("nicai", "prod.wealth"),
+        ("decd", "prod.large_cd"),
+        ("xykhk", "fn.cc_repay"),
+        ("还信用卡", "fn.cc_repay"),
+        ("licia", "prod.wealth"),
+        ("zhuanzahng", "fn.transfer"),
+        ("里财", "prod.wealth"),
+    ],
+)
 def test_the_issues_queries_find_their_entry_first(stack, q, first):
     status, body = stack.get(f"/api/search?q={q}")
     assert status == 200, body
@@ -25,8 +41,24 @@ def test_limit_and_type_filters(stack):
     assert {r["type"] for r in body["results"]} <= {"faq", "function"}
 
 
-@pytest.mark.parametrize("q", ["AND OR ( * ~", "title:转账", "\"", "*", "~1", "field:*", "%00", "转账\x07\x1b",
-                               "' OR 1=1 --", "<script>alert(1)</script>", "\u200b\u200b", "   ", ""])
+@pytest.mark.parametrize(
+    "q",
+    [
+        "AND OR ( * ~",
+        "title:转账",
+        '"',
+        "*",
+        "~1",
+        "field:*",
+        "%00",
+        "转账\x07\x1b",
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "\u200b\u200b",
+        "   ",
+        "",
+    ],
+)
 def test_hostile_queries_get_a_clean_result(stack, q):
     status, body = stack.get("/api/search?q=" + q.replace("%", "%25").replace("&", "%26").replace("#", "%23"))
     assert status in (200, 400), body
@@ -72,11 +104,14 @@ def test_click_needs_a_customer_token_and_a_real_entry(stack, demo_token):
     assert stack.post("/api/click", raw=b"nope", token=demo_token)[0] == 400
 
 
-@pytest.mark.parametrize("message,expected_title,kind", [
-    ("我想买大额存单", "大额存单", "open"),
-    ("怎么交电费", "生活缴费", "open"),
-    ("转账手续费多少", None, "faq"),
-])
+@pytest.mark.parametrize(
+    "message,expected_title,kind",
+    [
+        ("我想买大额存单", "大额存单", "open"),
+        ("怎么交电费", "生活缴费", "open"),
+        ("转账手续费多少", None, "faq"),
+    ],
+)
 def test_the_bot_hands_over_to_search(stack, demo_token, message, expected_title, kind):
     messages = stack.chat(demo_token, message)
     reply = next(m for m in messages if m["data"].get("type") in ("search_results", "faq_answer"))

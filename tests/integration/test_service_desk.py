@@ -1,5 +1,6 @@
 """Staged fallback, handoff to a human agent and back, roles, the NLU inbox and statistics,
 end to end over HTTP on the real stack (Rasa, action server, gateway, database)."""
+
 from typing import Any, Dict, List
 
 import pytest
@@ -113,13 +114,23 @@ def test_a_complaint_goes_straight_to_a_person(stack, agent_token):
     agent_does(stack, agent_token, answer["handoff"]["id"], "close")
 
 
-@pytest.mark.parametrize("method, path", [
-    ("GET", "/api/agent/handoffs"), ("GET", "/api/agent/handoffs/1"), ("POST", "/api/agent/handoffs/1/claim"),
-    ("POST", "/api/agent/handoffs/1/messages"), ("POST", "/api/agent/handoffs/1/close"),
-    ("POST", "/api/agent/handoffs/1/return"), ("GET", "/api/trainer/inbox"), ("POST", "/api/trainer/inbox/1/label"),
-    ("POST", "/api/trainer/inbox/1/dismiss"), ("GET", "/api/trainer/train"), ("POST", "/api/trainer/train"),
-    ("GET", "/api/admin/stats"),
-])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/agent/handoffs"),
+        ("GET", "/api/agent/handoffs/1"),
+        ("POST", "/api/agent/handoffs/1/claim"),
+        ("POST", "/api/agent/handoffs/1/messages"),
+        ("POST", "/api/agent/handoffs/1/close"),
+        ("POST", "/api/agent/handoffs/1/return"),
+        ("GET", "/api/trainer/inbox"),
+        ("POST", "/api/trainer/inbox/1/label"),
+        ("POST", "/api/trainer/inbox/1/dismiss"),
+        ("GET", "/api/trainer/train"),
+        ("POST", "/api/trainer/train"),
+        ("GET", "/api/admin/stats"),
+    ],
+)
 def test_customers_get_403_on_agent_trainer_and_admin_endpoints(stack, demo_token, method, path):
     body = {} if method == "POST" else None
     assert stack.request(method, path, body=body, token=demo_token)[0] == 403
@@ -198,4 +209,9 @@ def test_signs_of_a_wrong_answer_reach_the_inbox_and_the_stats(stack, trainer_to
     status, stats = stack.get("/api/admin/stats", token=trainer_token)
     assert status == 200
     assert all(stats["miss_signs"][reason] >= 1 for reason in ("said_wrong", "rephrased", "abandoned"))
-    assert stats["miss_sign_rate"] > 0 and set(stats["miss_sign_rates"]) == {"said_wrong", "rephrased", "abandoned", "handoff"}
+    assert stats["miss_sign_rate"] > 0 and set(stats["miss_sign_rates"]) == {
+        "said_wrong",
+        "rephrased",
+        "abandoned",
+        "handoff",
+    }

@@ -2,6 +2,7 @@
 retraining (fine-tuning the live model) is checked against the live model's held-out accuracy and
 published into the running Rasa while customers keep chatting (not one failed request), and the same
 message is understood afterwards."""
+
 import threading
 import time
 from pathlib import Path
@@ -31,13 +32,15 @@ def test_a_labelled_miss_is_learnt_and_published_without_a_failed_request(stack,
     status, inbox = stack.get("/api/trainer/inbox", token=trainer_token)
     item = next(i for i in inbox["items"] if i["text"] == MISS)
 
-    status, labelled = stack.post(f"/api/trainer/inbox/{item['id']}/label", {"intent": "check_balance"},
-                                  token=trainer_token)
+    status, labelled = stack.post(
+        f"/api/trainer/inbox/{item['id']}/label", {"intent": "check_balance"}, token=trainer_token
+    )
     assert status == 200 and labelled["added"], labelled
     written = Path(stack.env["TRAINING_DIR"]) / labelled["file"]
     assert f"- {MISS}" in written.read_text(encoding="utf-8")
-    status, again = stack.post(f"/api/trainer/inbox/{item['id']}/label", {"intent": "check_balance"},
-                               token=trainer_token)
+    status, again = stack.post(
+        f"/api/trainer/inbox/{item['id']}/label", {"intent": "check_balance"}, token=trainer_token
+    )
     assert status == 409  # the item is closed; the example is written once
 
     model_before = stack.get("/health")[1]["components"]["rasa"]["model"]

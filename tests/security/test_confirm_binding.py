@@ -1,5 +1,6 @@
 """Finding 2: a 确认 confirms the summary the customer saw, never details changed meanwhile
 (by another client of the same customer, or by a correction the client did not show)."""
+
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -35,8 +36,10 @@ def tracker_tail(stack: Stack, sender: str = "demo", events: int = 30) -> List[s
     url = f"{stack.rasa_url}/conversations/{sender}/tracker?token={stack.rasa_token}"
     with urllib.request.urlopen(url, timeout=30) as resp:
         tracker = json.loads(resp.read().decode())
-    return [f"{e['event']} {e.get('name') or ''} {(e.get('text') or '')[:20]} {e.get('value', '')}"
-            for e in tracker["events"][-events:]]
+    return [
+        f"{e['event']} {e.get('name') or ''} {(e.get('text') or '')[:20]} {e.get('value', '')}"
+        for e in tracker["events"][-events:]
+    ]
 
 
 def text_of(answer: Dict[str, Any]) -> str:

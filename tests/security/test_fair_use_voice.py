@@ -1,5 +1,6 @@
 """Finding 7 (voice part): ASR alternatives are capped in count and length, so one request costs at
 most three parses, however many or long the alternatives are."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, List

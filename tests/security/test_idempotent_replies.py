@@ -1,5 +1,6 @@
 """Finding 3: a retried confirmation returns the stored outcome before any re-quote, and the customer
 can ask "刚才那笔成功了吗" and get the ledger's answer."""
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterator, List
@@ -11,12 +12,12 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.common as common
 from actions.cards import ActionSubmitRepay
 from actions.transfer import ActionSubmitTransfer, ValidateTransferForm
+from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
-from assistant.db.engine import session_scope
-from assistant.db.models import VerificationCode
-from assistant.db.seed import seed_demo_data
-from tests.support.stack import Stack
+from assistant.base.db.engine import session_scope
+from assistant.base.db.models import VerificationCode
 from tests.support.asyncrun import run_async
+from tests.support.stack import Stack
 
 KEY = "retriedkeyretriedkeyabcd"
 
@@ -49,14 +50,24 @@ def spend_everything(bank: BankService) -> int:
 
 
 def confirmed_tracker(amount_yuan: float, requested: str = "transfer_confirmed", confirmed: Any = None) -> Tracker:
-    slots = {"transfer_payee": "张三", "transfer_amount": amount_yuan, "transfer_from": "6688",
-             "transfer_to_account": None, "transfer_confirmed": confirmed, "transfer_code": None, "transfer_key": KEY,
-             "transfer_needs_code": None, "transfer_abort": None, "requested_slot": requested}
+    slots = {
+        "transfer_payee": "张三",
+        "transfer_amount": amount_yuan,
+        "transfer_from": "6688",
+        "transfer_to_account": None,
+        "transfer_confirmed": confirmed,
+        "transfer_code": None,
+        "transfer_key": KEY,
+        "transfer_needs_code": None,
+        "transfer_abort": None,
+        "requested_slot": requested,
+    }
     latest = {"text": "确认", "intent": {"name": "affirm", "confidence": 1.0}, "entities": []}
-    events: List[Dict[str, Any]] = [{"event": "active_loop", "name": "transfer_form"},
-                                    {"event": "bot", "text": "请确认转账信息",
-                                     "data": {"custom": {"summary_key": KEY, "summary_of": "transfer"}}},
-                                    {"event": "user", "text": "确认", "parse_data": latest, "metadata": {}}]
+    events: List[Dict[str, Any]] = [
+        {"event": "active_loop", "name": "transfer_form"},
+        {"event": "bot", "text": "请确认转账信息", "data": {"custom": {"summary_key": KEY, "summary_of": "transfer"}}},
+        {"event": "user", "text": "确认", "parse_data": latest, "metadata": {}},
+    ]
     return Tracker("demo", slots, latest, events, False, None, {"name": "transfer_form"}, "action_listen")
 
 

@@ -1,5 +1,6 @@
 """Finding 1: every internal hop is authenticated. A local process can no longer run an action for
 any customer, read or write a tracker through Rasa's API, or speak as a customer to Rasa."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,9 @@ from typing import Any, Dict, Optional, Tuple
 import pytest
 import yaml
 
-from assistant.stack.rasa_server import rasa_argv
-from assistant.stack.supervisor import stack_services
-from assistant.config import ACTION_SECRET_HEADER, REPO_ROOT, Settings
+from assistant.base.config import ACTION_SECRET_HEADER, REPO_ROOT, Settings
+from assistant.ops.stack.rasa_server import rasa_argv
+from assistant.ops.stack.supervisor import stack_services
 from tests.support.stack import Stack
 
 pytestmark = pytest.mark.integration
@@ -21,8 +22,12 @@ pytestmark = pytest.mark.integration
 
 def call(url: str, body: Any = None, headers: Optional[Dict[str, str]] = None, method: str = "POST") -> Tuple[int, str]:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, method=method if data is not None else "GET",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
+    req = urllib.request.Request(
+        url,
+        data=data,
+        method=method if data is not None else "GET",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
             return resp.status, resp.read().decode(errors="replace")
@@ -32,12 +37,30 @@ def call(url: str, body: Any = None, headers: Optional[Dict[str, str]] = None, m
 
 def forged_submit(sender: str) -> Dict[str, Any]:
     """The webhook body a local attacker would post: a tracker that has confirmed a transfer."""
-    slots = {"transfer_payee": "张三", "transfer_amount": 1.0, "transfer_from": "6688", "transfer_confirmed": True,
-             "transfer_key": "forgedkeyforgedkeyforged", "transfer_needs_code": False}
-    return {"next_action": "action_submit_transfer", "sender_id": sender, "version": "3.6.21", "domain": {},
-            "tracker": {"sender_id": sender, "slots": slots, "latest_message": {"text": "确认"}, "events": [],
-                        "paused": False, "followup_action": None, "active_loop": {},
-                        "latest_action_name": "transfer_form"}}
+    slots = {
+        "transfer_payee": "张三",
+        "transfer_amount": 1.0,
+        "transfer_from": "6688",
+        "transfer_confirmed": True,
+        "transfer_key": "forgedkeyforgedkeyforged",
+        "transfer_needs_code": False,
+    }
+    return {
+        "next_action": "action_submit_transfer",
+        "sender_id": sender,
+        "version": "3.6.21",
+        "domain": {},
+        "tracker": {
+            "sender_id": sender,
+            "slots": slots,
+            "latest_message": {"text": "确认"},
+            "events": [],
+            "paused": False,
+            "followup_action": None,
+            "active_loop": {},
+            "latest_action_name": "transfer_form",
+        },
+    }
 
 
 def test_action_server_refuses_a_forged_webhook(stack: Stack, demo_token: str) -> None:
@@ -54,7 +77,9 @@ def test_action_server_runs_actions_for_the_rasa_server_holding_the_secret(stack
     """Positive control: the same server answers the secret's holder (here with a harmless action)."""
     body = forged_submit("intruder_probe")
     body["next_action"] = "action_affirm_nothing_pending"
-    status, text = call(f"http://127.0.0.1:{stack.actions_port}/webhook", body, {"X-Action-Secret": stack.action_secret})
+    status, text = call(
+        f"http://127.0.0.1:{stack.actions_port}/webhook", body, {"X-Action-Secret": stack.action_secret}
+    )
     assert status == 200, text
     assert "好的" in json.loads(text)["responses"][0]["text"]
 
@@ -80,8 +105,11 @@ def test_customer_messages_reach_rasa_only_through_the_gateway(stack: Stack, dem
 
 
 def test_rasa_channel_refuses_over_long_messages(stack: Stack) -> None:
-    status, body = call(f"{stack.rasa_url}/webhooks/gateway/webhook", {"sender": "longtalk", "message": "查" * 10_000},
-                        {"X-Gateway-Secret": stack.channel_secret})
+    status, body = call(
+        f"{stack.rasa_url}/webhooks/gateway/webhook",
+        {"sender": "longtalk", "message": "查" * 10_000},
+        {"X-Gateway-Secret": stack.channel_secret},
+    )
     assert status == 413, body
 
 
@@ -100,15 +128,19 @@ def test_the_launcher_generates_secrets_and_keeps_them_off_argv(tmp_path: Path) 
     settings = Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}).with_internal_secrets()
     assert settings.rasa_auth_token and settings.channel_secret and settings.action_secret
     assert len({settings.rasa_auth_token, settings.channel_secret, settings.action_secret}) == 3
-    assert Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}).with_internal_secrets().rasa_auth_token \
+    assert (
+        Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}).with_internal_secrets().rasa_auth_token
         != settings.rasa_auth_token
+    )
     argv = " ".join(" ".join(s.cmd) for s in stack_services(settings, tmp_path / "model.tar.gz"))
     for secret in (settings.rasa_auth_token, settings.channel_secret, settings.action_secret):
         assert secret not in argv
     settings.save_internal_secrets()
     assert settings.secrets_file.stat().st_mode & 0o077 == 0  # readable by the owner only
-    assert Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}).with_stack_secrets().rasa_auth_token \
+    assert (
+        Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}).with_stack_secrets().rasa_auth_token
         == settings.rasa_auth_token
+    )
     assert "secret" not in repr(settings).lower() and settings.action_secret not in repr(settings)
     endpoints = yaml.safe_load((REPO_ROOT / "endpoints.yml").read_text(encoding="utf-8"))
     assert endpoints["action_endpoint"]["headers"] == {ACTION_SECRET_HEADER: "${ACTION_SERVER_SECRET}"}

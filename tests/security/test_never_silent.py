@@ -1,6 +1,7 @@
 """Finding 4: the customer always hears what happened — a message with a lone surrogate after 确认 is
 cleaned and answered (it used to execute, then fail while logging, and return 500), and a turn Rasa
 failed or left silent is answered honestly instead of with an empty list."""
+
 from __future__ import annotations
 
 import json

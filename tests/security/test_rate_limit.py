@@ -1,5 +1,6 @@
 """Per-customer rate limits on chat and search (issue 11 finding 7): the token bucket itself, its
 configuration, and the gateway answering 429 with Retry-After once a customer's budget is spent."""
+
 from __future__ import annotations
 
 import asyncio
@@ -16,8 +17,8 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from sanic.response import json as json_response
 
-from assistant.auth import mint_token
-from assistant.config import ConfigError, DEV_JWT_SECRET, Settings
+from assistant.base.auth import mint_token
+from assistant.base.config import DEV_JWT_SECRET, ConfigError, Settings
 from assistant.gateway.rate_limit import DEFAULTS, Rate, TokenBuckets, limits_from_env, rate_limited
 from assistant.gateway.security import require_role
 
@@ -83,6 +84,7 @@ def test_limits_come_from_the_environment_or_the_defaults() -> None:
 
 # ---------------------------------------------------------------- the gateway, in process, tiny limits
 
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -96,9 +98,14 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     from assistant.gateway.app import create_app
 
     data_dir = tmp_path_factory.mktemp("rate_limit")
-    settings = Settings.from_env({"ASSISTANT_ENV": "dev", "ASSISTANT_DATA_DIR": str(data_dir),
-                                  "SEARCH_INDEX_DIR": str(REPO / "data" / "search_index"),
-                                  "ASSISTANT_CHANNEL_SECRET": "rate-limit-test"})
+    settings = Settings.from_env(
+        {
+            "ASSISTANT_ENV": "dev",
+            "ASSISTANT_DATA_DIR": str(data_dir),
+            "SEARCH_INDEX_DIR": str(REPO / "data" / "search_index"),
+            "ASSISTANT_CHANNEL_SECRET": "rate-limit-test",
+        }
+    )
     mp = pytest.MonkeyPatch()
     mp.setenv("ASSISTANT_RATE_CHAT", "3,0.01")
     mp.setenv("ASSISTANT_RATE_SEARCH", "4,0.01")
@@ -137,8 +144,9 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     loop.close()
 
 
-def _call(base: str, method: str, path: str, token: Optional[str] = None,
-          body: Any = None) -> Tuple[int, Any, Dict[str, str]]:
+def _call(
+    base: str, method: str, path: str, token: Optional[str] = None, body: Any = None
+) -> Tuple[int, Any, Dict[str, str]]:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(base + path, data=data, method=method)
     if token:
@@ -179,8 +187,10 @@ def test_chat_answers_429_once_a_customer_spent_their_budget(gateway: str) -> No
 
 def test_search_and_suggest_share_a_budget_per_customer_or_per_address(gateway: str) -> None:
     carol = mint_token(DEV_JWT_SECRET, "rl_carol")
-    statuses = [_call(gateway, "GET", path, carol)[0]
-                for path in ("/api/search?q=zhuanzhang", "/api/suggest?q=zh", "/api/search?q=j", "/api/suggest?q=x")]
+    statuses = [
+        _call(gateway, "GET", path, carol)[0]
+        for path in ("/api/search?q=zhuanzhang", "/api/suggest?q=zh", "/api/search?q=j", "/api/suggest?q=x")
+    ]
     assert 429 not in statuses and all(s < 500 or s == 503 for s in statuses), statuses
     _assert_limited(*_call(gateway, "GET", "/api/search?q=zhuanzhang", carol))
     _assert_limited(*_call(gateway, "GET", "/api/suggest?q=z", carol))

@@ -1,5 +1,6 @@
 """Token and startup checks an attacker probed (issue 11 finding 8): a subject with a trailing newline,
 time claims that are not numbers, and dev mode (public secret, tokens for any role) on a public address."""
+
 from __future__ import annotations
 
 import time
@@ -9,8 +10,8 @@ from typing import Any, Dict
 import jwt
 import pytest
 
-from assistant.auth import AuthError, bearer_token, mint_token, verify_token
-from assistant.config import ConfigError, Settings
+from assistant.base.auth import AuthError, bearer_token, mint_token, verify_token
+from assistant.base.config import ConfigError, Settings
 
 KEY = "unit-test-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789abcdefghijkl"
 
@@ -29,8 +30,9 @@ def test_a_subject_with_a_line_break_or_other_extra_character_is_refused(sub: st
         mint_token(KEY, sub)
 
 
-@pytest.mark.parametrize("claim,value", [("exp", "1999999999"), ("exp", True), ("exp", 1999999999.5),
-                                         ("iat", "1700000000"), ("nbf", "1")])
+@pytest.mark.parametrize(
+    "claim,value", [("exp", "1999999999"), ("exp", True), ("exp", 1999999999.5), ("iat", "1700000000"), ("nbf", "1")]
+)
 def test_time_claims_must_be_integers(claim: str, value: Any) -> None:
     with pytest.raises(AuthError):
         verify_token(KEY, _signed(**{claim: value}))
@@ -69,7 +71,8 @@ def test_production_may_listen_anywhere() -> None:
 def test_the_gateway_refuses_to_build_in_dev_on_a_public_address(tmp_path) -> None:
     from assistant.gateway.app import create_app
 
-    settings = Settings.from_env({"ASSISTANT_ENV": "dev", "ASSISTANT_HOST": "0.0.0.0",
-                                  "ASSISTANT_DATA_DIR": str(tmp_path)})
+    settings = Settings.from_env(
+        {"ASSISTANT_ENV": "dev", "ASSISTANT_HOST": "0.0.0.0", "ASSISTANT_DATA_DIR": str(tmp_path)}
+    )
     with pytest.raises(ConfigError):
         create_app(settings, name="dev_on_public_address")

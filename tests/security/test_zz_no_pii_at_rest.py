@@ -6,6 +6,7 @@ store is searched: every text column of every table of every SQLite file in the 
 (JSON decoded), the raw bytes of those files (WAL included) and every log file. The file name sorts
 this test after tests/integration/ and tests/browser/, so it also checks what those tests left.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,8 +50,14 @@ NUMBER_HEAVY = [
 ]
 
 # ------------------------------------------------------------------ finding numbers, independently of the masker
-_CHINESE_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | \
-                  {"〇": "0", "○": "0", "洞": "0", "幺": "1", "两": "2", "拐": "7"}
+_CHINESE_DIGITS = {c: str(i) for i, c in enumerate("零一二三四五六七八九")} | {
+    "〇": "0",
+    "○": "0",
+    "洞": "0",
+    "幺": "1",
+    "两": "2",
+    "拐": "7",
+}
 _SEPARATORS = " \t\u3000-－‐–—.．·_/,，"
 
 
@@ -108,7 +115,7 @@ def sqlite_values(path: Path) -> Iterator[Tuple[str, str]]:
     """(where, text) for every text value of every table, JSON values decoded."""
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        tables = [t for t, in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        tables = [t for (t,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
         for table in tables:
             columns = [c[1] for c in db.execute(f'PRAGMA table_info("{table}")')]
             for row in db.execute(f'SELECT rowid, * FROM "{table}"'):
@@ -131,7 +138,7 @@ def sqlite_values(path: Path) -> Iterator[Tuple[str, str]]:
 
 def everything_at_rest(data_dir: Path) -> Iterator[Tuple[str, str]]:
     databases = sorted(p for p in data_dir.glob("*.db") if p.is_file())
-    assert {p.name for p in databases} >= {"assistant.db", "trackers.db"}, databases
+    assert {p.name for p in databases} >= {"assistant.base.db", "trackers.db"}, databases
     for path in databases:
         yield from sqlite_values(path)
     for path in sorted(p for p in data_dir.glob("*.db*") if p.is_file()):  # raw pages, -wal and -shm too
@@ -195,6 +202,9 @@ def test_no_number_or_code_is_at_rest_in_clear(stack, agent_token):
     shown = {c for token in (demo, stack.token("demo2")) for c in outbox_codes(stack, token) if c}
     assert code in shown
     codes = set(CODES) | shown
-    found = [(where, leaks_in(text, codes), text[:160]) for where, text in everything_at_rest(stack.data_dir)
-             if leaks_in(text, codes)]
+    found = [
+        (where, leaks_in(text, codes), text[:160])
+        for where, text in everything_at_rest(stack.data_dir)
+        if leaks_in(text, codes)
+    ]
     assert not found, "in clear at rest:\n" + "\n".join(f"{w}: {s} in {t!r}" for w, s, t in found[:40])

@@ -3,6 +3,7 @@
 The browser tests keep Playwright's sync API (an event loop running in the main thread) open for the
 whole session, and ``asyncio.run`` refuses to start inside a running loop: so the coroutine gets a
 fresh loop of its own in a worker thread."""
+
 from __future__ import annotations
 
 import asyncio

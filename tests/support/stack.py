@@ -3,6 +3,7 @@
 It runs on free ports with its own data folder, so a `make run` on the same
 machine does not collide, and reuses the trained model in models/.
 """
+
 from __future__ import annotations
 
 import json
@@ -48,8 +49,8 @@ def pid_alive(pid: int) -> bool:
 def isolated_training(root: Path) -> Dict[str, str]:
     """A copy of the training data and a models folder holding the current model, so that tests
     can label, retrain and publish without touching the repository's nlu_data/ or models/."""
-    from assistant.config import Settings
-    from assistant.stack.setup_steps import model_path
+    from assistant.base.config import Settings
+    from assistant.ops.stack.setup_steps import model_path
 
     workspace, models = root / "training", root / "models"
     workspace.mkdir(parents=True, exist_ok=True)
@@ -66,7 +67,7 @@ def isolated_training(root: Path) -> Dict[str, str]:
 @dataclass
 class Stack:
     data_dir: Path
-    command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "assistant.launcher", "run"])
+    command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "assistant.ops.launcher", "run"])
     extra_env: Dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
     rasa_port: int = field(default_factory=free_port)
@@ -87,20 +88,22 @@ class Stack:
     @property
     def env(self) -> Dict[str, str]:
         env = dict(os.environ)
-        env.update({
-            "ASSISTANT_ENV": "dev",
-            "ASSISTANT_PORT": str(self.port),
-            "RASA_PORT": str(self.rasa_port),
-            "ACTIONS_PORT": str(self.actions_port),
-            "ASSISTANT_DATA_DIR": str(self.data_dir),
-            "PYTHONPATH": str(REPO),
-            "RASA_AUTH_TOKEN": self.rasa_token,
-            "ASSISTANT_CHANNEL_SECRET": self.channel_secret,
-            "ACTION_SERVER_SECRET": self.action_secret,
-            # Scripted tests send hundreds of turns as one customer; the limit itself is tested apart.
-            "ASSISTANT_RATE_CHAT": "300,10",
-            "ASSISTANT_RATE_SEARCH": "1000,100",
-        })
+        env.update(
+            {
+                "ASSISTANT_ENV": "dev",
+                "ASSISTANT_PORT": str(self.port),
+                "RASA_PORT": str(self.rasa_port),
+                "ACTIONS_PORT": str(self.actions_port),
+                "ASSISTANT_DATA_DIR": str(self.data_dir),
+                "PYTHONPATH": str(REPO),
+                "RASA_AUTH_TOKEN": self.rasa_token,
+                "ASSISTANT_CHANNEL_SECRET": self.channel_secret,
+                "ACTION_SERVER_SECRET": self.action_secret,
+                # Scripted tests send hundreds of turns as one customer; the limit itself is tested apart.
+                "ASSISTANT_RATE_CHAT": "300,10",
+                "ASSISTANT_RATE_SEARCH": "1000,100",
+            }
+        )
         env.pop("DATABASE_URL", None)
         env.pop("SEARCH_INDEX_DIR", None)
         env.update(self.extra_env)
@@ -108,14 +111,15 @@ class Stack:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'assistant.db'}"
+        return f"sqlite:///{self.data_dir / 'assistant.base.db'}"
 
-    def start(self, timeout_s: float = 400.0) -> "Stack":
+    def start(self, timeout_s: float = 400.0) -> Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "launcher.log"
         log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(self.command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL)
+        self.process = subprocess.Popen(
+            self.command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+        )
         log.close()
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -149,9 +153,16 @@ class Stack:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     # ------------------------------------------------------------ HTTP helpers
-    def request(self, method: str, path: str, body: Any = None, token: Optional[str] = None,
-                raw: Optional[bytes] = None, timeout: float = 60,
-                headers: Optional[Dict[str, str]] = None) -> Tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: Optional[str] = None,
+        raw: Optional[bytes] = None,
+        timeout: float = 60,
+        headers: Optional[Dict[str, str]] = None,
+    ) -> Tuple[int, Any]:
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         path = urllib.parse.quote(path, safe="/?&=%:+,")
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
@@ -189,7 +200,9 @@ class Stack:
     def get(self, path: str, token: Optional[str] = None, timeout: float = 60) -> Tuple[int, Any]:
         return self.request("GET", path, token=token, timeout=timeout)
 
-    def post(self, path: str, body: Any = None, token: Optional[str] = None, raw: Optional[bytes] = None) -> Tuple[int, Any]:
+    def post(
+        self, path: str, body: Any = None, token: Optional[str] = None, raw: Optional[bytes] = None
+    ) -> Tuple[int, Any]:
         return self.request("POST", path, body=body, token=token, raw=raw)
 
     @property
@@ -199,9 +212,12 @@ class Stack:
     def parse(self, text: str) -> Dict[str, Any]:
         """Rasa's /model/parse on the stack's Rasa server (localhost only, with the API token)."""
         query = urllib.parse.urlencode({"token": self.rasa_token})
-        req = urllib.request.Request(f"{self.rasa_url}/model/parse?{query}",
-                                     data=json.dumps({"text": text}).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+        req = urllib.request.Request(
+            f"{self.rasa_url}/model/parse?{query}",
+            data=json.dumps({"text": text}).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
+        )
         with urllib.request.urlopen(req, timeout=30) as resp:
             return json.loads(resp.read().decode())
 

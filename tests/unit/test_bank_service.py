@@ -1,4 +1,5 @@
 """The bank behind the bot: limits, verification, idempotency, concurrency and isolation."""
+
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -7,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from assistant.bank import verification
+from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
 from assistant.bank.types import BankError
-from assistant.db.engine import engine_for, session_scope
-from assistant.db.models import Account, Base, Transaction, Transfer, VerificationCode
-from assistant.db.seed import seed_demo_data
+from assistant.base.db.engine import engine_for, session_scope
+from assistant.base.db.models import Account, Base, Transaction, Transfer, VerificationCode
 
 OUTBOX_KEY = bytes(range(32))  # the dev outbox's key in these tests
 
@@ -71,12 +72,15 @@ def test_transfer_moves_money_once_and_reports_the_new_balance(bank):
     ledger_balances(bank)
 
 
-@pytest.mark.parametrize("name,amount,code,source", [
-    ("王芳", 6_000_000, "single_limit", "6688"),        # ¥60,000 > ¥50,000 per transfer, whatever the balance
-    ("张三", 900_000, "insufficient_funds", "1024"),    # ¥9,000 from ¥8,000
-    ("张三", 0, "invalid_amount", "6688"),
-    ("张三", -100, "invalid_amount", "6688"),
-])
+@pytest.mark.parametrize(
+    "name,amount,code,source",
+    [
+        ("王芳", 6_000_000, "single_limit", "6688"),  # ¥60,000 > ¥50,000 per transfer, whatever the balance
+        ("张三", 900_000, "insufficient_funds", "1024"),  # ¥9,000 from ¥8,000
+        ("张三", 0, "invalid_amount", "6688"),
+        ("张三", -100, "invalid_amount", "6688"),
+    ],
+)
 def test_refusals_change_nothing(bank, name, amount, code, source):
     src, p = acct(bank, "demo", source), payee(bank, "demo", name)
     with pytest.raises(BankError) as err:
@@ -91,8 +95,17 @@ def test_refusals_change_nothing(bank, name, amount, code, source):
 def test_daily_limit(bank):
     with session_scope(bank.url, write=True) as s:  # give demo enough money for five big transfers
         s.scalar(select(Account).where(Account.number.like("%6688"))).balance_cents += 30_000_000
-        s.add(Transaction(account_id=1, customer_id="demo", posted_at=datetime.now(), amount_cents=30_000_000,
-                          balance_after_cents=0, kind="transfer_in", counterparty="test"))
+        s.add(
+            Transaction(
+                account_id=1,
+                customer_id="demo",
+                posted_at=datetime.now(),
+                amount_cents=30_000_000,
+                balance_after_cents=0,
+                kind="transfer_in",
+                counterparty="test",
+            )
+        )
     src, zs = acct(bank, "demo", "6688"), payee(bank, "demo", "张三")
     for i in range(4):
         bank.send_code("demo", f"transfer:d{i}", "test")
@@ -154,8 +167,9 @@ def test_fifty_concurrent_transfers_never_overdraw(bank):
 def test_fifty_concurrent_confirmations_of_one_transfer_move_money_once(bank):
     src, zs = acct(bank, "demo", "6688"), payee(bank, "demo", "张三")
     with ThreadPoolExecutor(max_workers=16) as pool:
-        results = list(pool.map(lambda _: bank.execute_transfer("demo", "same", src.id, 50_000, payee_id=zs.id),
-                                range(50)))
+        results = list(
+            pool.map(lambda _: bank.execute_transfer("demo", "same", src.id, 50_000, payee_id=zs.id), range(50))
+        )
     assert len({r.transfer_id for r in results}) == 1 and sum(not r.replayed for r in results) == 1
     assert acct(bank, "demo", "6688").balance_cents == 5_188_050
     ledger_balances(bank)
@@ -258,7 +272,7 @@ def test_a_hash_checks_only_its_own_code_customer_and_purpose():
 
 
 def test_dev_outbox_key_only_in_dev():
-    from assistant.config import Settings
+    from assistant.base.config import Settings
 
     assert verification.dev_outbox_key(Settings.from_env({"ASSISTANT_ENV": "prod"})) is None
     dev = verification.dev_outbox_key(Settings.from_env({"ASSISTANT_ENV": "dev"}))
@@ -272,12 +286,16 @@ def test_a_database_made_before_hashing_loses_its_clear_codes(tmp_path):
 
     path = tmp_path / "old.db"
     with sqlite3.connect(path) as old:
-        old.execute("CREATE TABLE verification_codes (id INTEGER PRIMARY KEY, customer_id VARCHAR(64) NOT NULL, "
-                    "purpose VARCHAR(64) NOT NULL, code VARCHAR(6) NOT NULL, message TEXT NOT NULL, "
-                    "created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL, attempts INTEGER NOT NULL, "
-                    "used BOOLEAN NOT NULL)")
-        old.execute("INSERT INTO verification_codes VALUES (1, 'demo', 'transfer:o', '135790', '验证码135790', "
-                    "'2026-01-01', '2026-01-01', 0, 0)")
+        old.execute(
+            "CREATE TABLE verification_codes (id INTEGER PRIMARY KEY, customer_id VARCHAR(64) NOT NULL, "
+            "purpose VARCHAR(64) NOT NULL, code VARCHAR(6) NOT NULL, message TEXT NOT NULL, "
+            "created_at DATETIME NOT NULL, expires_at DATETIME NOT NULL, attempts INTEGER NOT NULL, "
+            "used BOOLEAN NOT NULL)"
+        )
+        old.execute(
+            "INSERT INTO verification_codes VALUES (1, 'demo', 'transfer:o', '135790', '验证码135790', "
+            "'2026-01-01', '2026-01-01', 0, 0)"
+        )
     url = f"sqlite:///{path}"
     engine_for(url)
     with sqlite3.connect(path) as db:

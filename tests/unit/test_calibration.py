@@ -1,9 +1,10 @@
 """Expected calibration error on hand-made readings."""
+
 from __future__ import annotations
 
 import pytest
 
-from assistant.evaluation.calibration import calibration
+from assistant.ops.evaluation.calibration import calibration
 
 
 def test_perfectly_calibrated_readings_have_no_error() -> None:

@@ -1,10 +1,11 @@
 """The command-line contract: `make token` and the gateway's refusal of the dev secret."""
+
 import os
 import subprocess
 import sys
 
-from assistant.auth import verify_token
-from assistant.config import DEV_JWT_SECRET
+from assistant.base.auth import verify_token
+from assistant.base.config import DEV_JWT_SECRET
 from tests.support.stack import REPO
 
 
@@ -15,22 +16,42 @@ def _env(**overrides):
 
 
 def test_make_token_prints_a_customer_token_on_its_last_line():
-    out = subprocess.run(["make", "-s", "token", "CUSTOMER=demo"], cwd=REPO, env=_env(), capture_output=True,
-                         text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        ["make", "-s", "token", "CUSTOMER=demo"],
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     principal = verify_token(DEV_JWT_SECRET, out.strip().splitlines()[-1])
     assert (principal.sub, principal.role) == ("demo", "customer")
 
 
 def test_make_token_mints_other_roles():
-    out = subprocess.run(["make", "-s", "token", "ROLE=agent", "SUB=alice"], cwd=REPO, env=_env(),
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        ["make", "-s", "token", "ROLE=agent", "SUB=alice"],
+        cwd=REPO,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     principal = verify_token(DEV_JWT_SECRET, out.strip().splitlines()[-1])
     assert (principal.sub, principal.role) == ("alice", "agent")
 
 
 def test_gateway_refuses_to_start_with_the_dev_secret_outside_dev():
-    result = subprocess.run([sys.executable, "-m", "assistant.gateway"], cwd=REPO, capture_output=True, text=True,
-                            env=_env(ASSISTANT_ENV="prod", ASSISTANT_PORT="1", PYTHONPATH=str(REPO)), timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.gateway"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=_env(ASSISTANT_ENV="prod", ASSISTANT_PORT="1", PYTHONPATH=str(REPO)),
+        timeout=60,
+    )
     assert result.returncode == 2
     assert "ASSISTANT_JWT_SECRET" in result.stderr
 
@@ -38,7 +59,7 @@ def test_gateway_refuses_to_start_with_the_dev_secret_outside_dev():
 def test_make_inbox_label_and_dismiss_work_from_a_shell(tmp_path):
     import shutil
 
-    from assistant.db.engine import session_scope
+    from assistant.base.db.engine import session_scope
     from assistant.desk.inbox import record_miss
 
     for name in ("config.yml", "domain.yml"):
@@ -46,7 +67,9 @@ def test_make_inbox_label_and_dismiss_work_from_a_shell(tmp_path):
     shutil.copytree(REPO / "nlu_data", tmp_path / "nlu_data")
     db = f"sqlite:///{tmp_path / 'desk.db'}"
     with session_scope(db, write=True) as session:
-        first = record_miss(session, "c1", "瞅瞅俺滴票子 卡号6222021234567890123", "fallback", "record_expense", 0.16).id
+        first = record_miss(
+            session, "c1", "瞅瞅俺滴票子 卡号6222021234567890123", "fallback", "record_expense", 0.16
+        ).id
         second = record_miss(session, "c2", "咕噜咕噜嘎嘎", "fallback", "affirm", 0.0).id
     env = _env(DATABASE_URL=db, TRAINING_DIR=str(tmp_path))
 

@@ -3,8 +3,8 @@ import time
 import jwt
 import pytest
 
-from assistant.auth import AuthError, bearer_token, mint_token, verify_token
-from assistant.config import DEV_JWT_SECRET, ConfigError, Settings
+from assistant.base.auth import AuthError, bearer_token, mint_token, verify_token
+from assistant.base.config import DEV_JWT_SECRET, ConfigError, Settings
 
 KEY = "unit-test-key-0123456789abcdefghijklmnopqrstuvwxyz-0123456789abcdefghijkl"
 
@@ -18,7 +18,12 @@ def test_dev_secret_is_refused_outside_dev():
 
 def test_dev_secret_is_the_dev_default_and_a_real_secret_wins():
     assert Settings.from_env({"ASSISTANT_ENV": "dev"}).effective_jwt_secret() == DEV_JWT_SECRET
-    assert Settings.from_env({"ASSISTANT_ENV": "prod", "ASSISTANT_JWT_SECRET": "s3cret-" + "x" * 40}).effective_jwt_secret() == "s3cret-" + "x" * 40
+    assert (
+        Settings.from_env(
+            {"ASSISTANT_ENV": "prod", "ASSISTANT_JWT_SECRET": "s3cret-" + "x" * 40}
+        ).effective_jwt_secret()
+        == "s3cret-" + "x" * 40
+    )
 
 
 def test_short_production_secret_is_refused():
@@ -38,7 +43,7 @@ def test_ports_come_from_the_environment_and_garbage_is_refused():
 
 def test_database_defaults_to_sqlite_in_the_data_folder(tmp_path):
     s = Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})
-    assert s.database_url == f"sqlite:///{tmp_path / 'assistant.db'}"
+    assert s.database_url == f"sqlite:///{tmp_path / 'assistant.base.db'}"
     assert Settings.from_env({"DATABASE_URL": "postgresql://u@h/db"}).database_url == "postgresql://u@h/db"
 
 
@@ -48,15 +53,18 @@ def test_token_round_trip_carries_subject_and_role():
     assert (p.sub, p.role) == ("demo", "agent")
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda t: t + "x",
-    lambda t: mint_token(KEY[::-1], "demo"),
-    lambda t: jwt.encode({"sub": "demo", "role": "customer", "exp": int(time.time()) - 5}, KEY, algorithm="HS256"),
-    lambda t: jwt.encode({"sub": "demo", "role": "root", "exp": int(time.time()) + 60}, KEY, algorithm="HS256"),
-    lambda t: jwt.encode({"role": "customer", "exp": int(time.time()) + 60}, KEY, algorithm="HS256"),
-    lambda t: jwt.encode({"sub": "demo", "exp": int(time.time()) + 60}, KEY, algorithm="HS512"),
-    lambda t: "not-a-token",
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda t: t + "x",
+        lambda t: mint_token(KEY[::-1], "demo"),
+        lambda t: jwt.encode({"sub": "demo", "role": "customer", "exp": int(time.time()) - 5}, KEY, algorithm="HS256"),
+        lambda t: jwt.encode({"sub": "demo", "role": "root", "exp": int(time.time()) + 60}, KEY, algorithm="HS256"),
+        lambda t: jwt.encode({"role": "customer", "exp": int(time.time()) + 60}, KEY, algorithm="HS256"),
+        lambda t: jwt.encode({"sub": "demo", "exp": int(time.time()) + 60}, KEY, algorithm="HS512"),
+        lambda t: "not-a-token",
+    ],
+)
 def test_bad_tokens_are_refused(mutate):
     with pytest.raises(AuthError):
         verify_token(KEY, mutate(mint_token(KEY, "demo")))

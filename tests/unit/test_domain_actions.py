@@ -1,4 +1,5 @@
 """Every custom action the domain names is registered by the action server, and nothing else is."""
+
 from pathlib import Path
 
 import yaml

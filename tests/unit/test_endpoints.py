@@ -1,14 +1,15 @@
 """The endpoints file Rasa runs with, and the masking tracker store it names."""
+
 import json
 
 import pytest
 import yaml
 
-from assistant.config import ConfigError, Settings
-from assistant.stack.endpoints import redis_stores, runtime_endpoints
+from assistant.base.config import ConfigError, Settings
+from assistant.ops.stack.endpoints import redis_stores, runtime_endpoints
 from tests.support.asyncrun import run_async
 
-MASKING = "assistant.stack.tracker_store.MaskingTrackerStore"
+MASKING = "assistant.ops.stack.tracker_store.MaskingTrackerStore"
 
 
 def test_without_redis_conversations_are_kept_in_a_sqlite_tracker_store(tmp_path):
@@ -16,25 +17,39 @@ def test_without_redis_conversations_are_kept_in_a_sqlite_tracker_store(tmp_path
     text = path.read_text()
     assert path.parent == tmp_path and "url: ${ACTION_ENDPOINT_URL}" in text
     assert yaml.safe_load(text)["tracker_store"] == {
-        "type": MASKING, "store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "trackers.db")}}
+        "type": MASKING,
+        "store": {"type": "SQL", "dialect": "sqlite", "db": str(tmp_path / "trackers.db")},
+    }
 
 
 def test_with_postgresql_the_tracker_store_shares_its_database(tmp_path):
     url = "postgresql+psycopg2://bank:pw@db.internal:5432/assistant"
     path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path), "DATABASE_URL": url}))
     assert yaml.safe_load(path.read_text())["tracker_store"] == {
-        "type": MASKING, "store": {"type": "SQL", "dialect": "postgresql", "url": url}}
+        "type": MASKING,
+        "store": {"type": "SQL", "dialect": "postgresql", "url": url},
+    }
 
 
 def test_redis_url_adds_tracker_and_lock_stores(tmp_path):
-    path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path),
-                                                "REDIS_URL": "redis://:s3cret@cache.internal:6380/2"}))
+    path = runtime_endpoints(
+        Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://:s3cret@cache.internal:6380/2"})
+    )
     text = path.read_text()
     assert "url: ${ACTION_ENDPOINT_URL}" in text  # still substituted by Rasa
     config = yaml.safe_load(text)
-    assert config["tracker_store"] == {"type": MASKING, "store": {
-        "type": "redis", "url": "cache.internal", "port": 6380, "use_ssl": False, "password": "s3cret", "db": 2,
-        "record_exp": 604800}}
+    assert config["tracker_store"] == {
+        "type": MASKING,
+        "store": {
+            "type": "redis",
+            "url": "cache.internal",
+            "port": 6380,
+            "use_ssl": False,
+            "password": "s3cret",
+            "db": 2,
+            "record_exp": 604800,
+        },
+    }
     assert config["lock_store"]["db"] == 3 and config["lock_store"]["type"] == "redis"
 
 
@@ -46,8 +61,17 @@ def test_bad_redis_urls_are_refused(url):
 
 # ------------------------------------------------------------------ the masking tracker store
 CARD, PHONE, CODE = "6222021234567890123", "13800138000", "357246"
-SECRETS = (CARD, PHONE, CODE, "6222 0212 3456 7890 123", "138-0013-8000", "１３８００１３８０００", "三五七二四六",
-           "幺三八零零幺三八零零零", "3 5 7 2 4 6")
+SECRETS = (
+    CARD,
+    PHONE,
+    CODE,
+    "6222 0212 3456 7890 123",
+    "138-0013-8000",
+    "１３８００１３８０００",
+    "三五七二四六",
+    "幺三八零零幺三八零零零",
+    "3 5 7 2 4 6",
+)
 KEY = "3f2a9b8c4d5e6f708192a3b4c5d6e7f8"
 
 
@@ -55,7 +79,7 @@ KEY = "3f2a9b8c4d5e6f708192a3b4c5d6e7f8"
 def domain():
     from rasa.shared.core.domain import Domain
 
-    from assistant.config import REPO_ROOT
+    from assistant.base.config import REPO_ROOT
 
     return Domain.load(str(REPO_ROOT / "domain.yml"))
 
@@ -92,14 +116,24 @@ def a_turn_full_of_numbers():
 
     first = "我的卡号是6222 0212 3456 7890 123，手机138-0013-8000，转123456元给张三"
     return [
-        user(first, "transfer_money", [entity(first, "6222 0212 3456 7890 123", "account", CARD),
-                                       entity(first, "123456元", "amount", 12_345_600),
-                                       entity(first, "张三", "payee", "张三")],
-             metadata={"customer_id": "demo", "voice": False, "phone": "１３８００１３８０００"}),
-        SlotSet("transfer_key", KEY), SlotSet("transfer_to_account", "6688"), SlotSet("transfer_amount", 123456.0),
-        SlotSet("transfer_payee", "张三"), BotUttered(f"已记下收款卡号{CARD}", data={"card": CARD, "phone": PHONE}),
+        user(
+            first,
+            "transfer_money",
+            [
+                entity(first, "6222 0212 3456 7890 123", "account", CARD),
+                entity(first, "123456元", "amount", 12_345_600),
+                entity(first, "张三", "payee", "张三"),
+            ],
+            metadata={"customer_id": "demo", "voice": False, "phone": "１３８００１３８０００"},
+        ),
+        SlotSet("transfer_key", KEY),
+        SlotSet("transfer_to_account", "6688"),
+        SlotSet("transfer_amount", 123456.0),
+        SlotSet("transfer_payee", "张三"),
+        BotUttered(f"已记下收款卡号{CARD}", data={"card": CARD, "phone": PHONE}),
         ActionExecuted("action_listen"),
-        user("验证码是三五七二四六"), SlotSet("transfer_code", "verified"),
+        user("验证码是三五七二四六"),
+        SlotSet("transfer_code", "verified"),
         user("幺三八零零幺三八零零零 3 5 7 2 4 6"),
     ]
 
@@ -111,7 +145,7 @@ def leaks(text):
 def test_the_runtime_tracker_store_masks_what_it_writes_to_sqlite(tmp_path, rasa_env, domain):
     import sqlite3
 
-    from assistant.stack.tracker_store import MaskingTrackerStore
+    from assistant.ops.stack.tracker_store import MaskingTrackerStore
 
     store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
     assert isinstance(store, MaskingTrackerStore)
@@ -126,21 +160,28 @@ def test_the_runtime_tracker_store_masks_what_it_writes_to_sqlite(tmp_path, rasa
     live, stored = run_async(turn())
     assert live.latest_message.text == "幺三八零零幺三八零零零 3 5 7 2 4 6"  # the running turn keeps the clear text
     with sqlite3.connect(tmp_path / "trackers.db") as db:
-        rows = [" ".join(map(str, row)) for table, in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
-                for row in db.execute(f"SELECT * FROM {table}")]
+        rows = [
+            " ".join(map(str, row))
+            for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            for row in db.execute(f"SELECT * FROM {table}")
+        ]
     assert len(rows) == len(live.events)
     assert not [(row[:80], leaks(row)) for row in rows if leaks(row)]
     assert not leaks((tmp_path / "trackers.db").read_bytes().decode("utf-8", "replace"))
     assert stored.latest_message.text == "幺三八****八零零零 ******"
     # What the forms read later is intact: slots (last four, amount, key), intents, entities that are not secret.
-    assert [stored.get_slot(s) for s in ("transfer_key", "transfer_to_account", "transfer_amount",
-                                         "transfer_payee", "transfer_code")] == [KEY, "6688", 123456.0, "张三",
-                                                                                 "verified"]
+    assert [
+        stored.get_slot(s)
+        for s in ("transfer_key", "transfer_to_account", "transfer_amount", "transfer_payee", "transfer_code")
+    ] == [KEY, "6688", 123456.0, "张三", "verified"]
     first = next(e for e in stored.events if getattr(e, "intent_name", None) == "transfer_money")
     assert first.text == "我的卡号是***************0123，手机138****8000，转123456元给张三"
-    spans = {e["entity"]: (e["value"], first.text[e["start"]:e["end"]]) for e in first.parse_data["entities"]}
-    assert spans == {"account": ("***************0123", "***************0123"), "amount": (12_345_600, "123456元"),
-                     "payee": ("张三", "张三")}
+    spans = {e["entity"]: (e["value"], first.text[e["start"] : e["end"]]) for e in first.parse_data["entities"]}
+    assert spans == {
+        "account": ("***************0123", "***************0123"),
+        "amount": (12_345_600, "123456元"),
+        "payee": ("张三", "张三"),
+    }
 
 
 def test_a_later_turn_appends_to_the_masked_history(tmp_path, rasa_env, domain):
@@ -160,7 +201,7 @@ def test_a_later_turn_appends_to_the_masked_history(tmp_path, rasa_env, domain):
 
     tracker = run_async(two_turns())
     with sqlite3.connect(tmp_path / "trackers.db") as db:
-        texts = [json.loads(data).get("text") for data, in db.execute("SELECT data FROM events ORDER BY id")]
+        texts = [json.loads(data).get("text") for (data,) in db.execute("SELECT data FROM events ORDER BY id")]
     assert len(texts) == len(tracker.events) == 3
     assert texts[1:] == ["卡号***************0123", "验证码******"]
 
@@ -177,8 +218,9 @@ def test_the_redis_tracker_store_gets_masked_trackers(tmp_path, rasa_env, domain
         def keys(self, pattern="*"):
             return list(dict.keys(self))
 
-    path = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path),
-                                                "REDIS_URL": "redis://cache.internal:6379/0"}))
+    path = runtime_endpoints(
+        Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path), "REDIS_URL": "redis://cache.internal:6379/0"})
+    )
     store = load_store(path, domain)
     store.inner.red = FakeRedis()  # no Redis server here: keep what would be sent to it
 
@@ -196,9 +238,9 @@ def test_the_redis_tracker_store_gets_masked_trackers(tmp_path, rasa_env, domain
 
 
 def test_the_masking_store_needs_a_real_store_to_wrap(domain):
-    from assistant.stack.tracker_store import MaskingTrackerStore
+    from assistant.ops.stack.tracker_store import MaskingTrackerStore
 
     with pytest.raises(ValueError):
         MaskingTrackerStore(domain)
     with pytest.raises(ValueError):
-        MaskingTrackerStore(domain, store={"type": "assistant.stack.tracker_store.MaskingTrackerStore"})
+        MaskingTrackerStore(domain, store={"type": "assistant.ops.stack.tracker_store.MaskingTrackerStore"})

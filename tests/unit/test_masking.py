@@ -1,18 +1,21 @@
 import pytest
 
-from assistant.masking import mask_sensitive
+from assistant.base.masking import mask_sensitive
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("我的卡号是6222 0212 3456 7890 123", "我的卡号是***************0123"),
-    ("账号6217000012345678尾号5678", "账号************5678尾号5678"),
-    ("身份证11010519491231002X", "身份证**************002X"),
-    ("验证码是123456", "验证码是******"),
-    ("验证码：三五七二四六", "验证码：******"),
-    ("密码8866", "密码****"),
-    ("我的手机13812345678", "我的手机138****5678"),
-    ("654321", "******"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("我的卡号是6222 0212 3456 7890 123", "我的卡号是***************0123"),
+        ("账号6217000012345678尾号5678", "账号************5678尾号5678"),
+        ("身份证11010519491231002X", "身份证**************002X"),
+        ("验证码是123456", "验证码是******"),
+        ("验证码：三五七二四六", "验证码：******"),
+        ("密码8866", "密码****"),
+        ("我的手机13812345678", "我的手机138****5678"),
+        ("654321", "******"),
+    ],
+)
 def test_numbers_and_codes_are_masked(text, expected):
     assert mask_sensitive(text) == expected
 
@@ -26,7 +29,7 @@ def test_amounts_and_card_tails_stay_readable(text):
 import io  # noqa: E402
 import logging  # noqa: E402
 
-from assistant import log_masking  # noqa: E402
+from assistant.base import log_masking  # noqa: E402
 
 
 @pytest.fixture
@@ -73,7 +76,9 @@ def test_installed_masking_covers_handlers_configured_before_and_after(clean_log
     if configured == "before":  # extra fields: masked by the handler's filter
         assert "手机138****8000" in out
     assert "验证码是******" in out and "Traceback" in out  # nothing dropped, the traceback kept but masked
-    secrets = ("6222021234567890123", "138-0013-8000", "三五七二四六") + (("13800138000",) if configured == "before" else ())
+    secrets = ("6222021234567890123", "138-0013-8000", "三五七二四六") + (
+        ("13800138000",) if configured == "before" else ()
+    )
     for secret in secrets:
         assert secret not in out
 

@@ -1,4 +1,5 @@
 """Signs that an answer missed although the bot did not fall back."""
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -1,10 +1,12 @@
 import pytest
 
-from assistant.money import InvalidAmount, format_cny, to_cents
+from assistant.base.money import InvalidAmount, format_cny, to_cents
 
 
-@pytest.mark.parametrize("cents,text", [(5238050, "¥52,380.50"), (0, "¥0.00"), (5, "¥0.05"), (-150000, "-¥1,500.00"),
-                                        (100000000, "¥1,000,000.00")])
+@pytest.mark.parametrize(
+    "cents,text",
+    [(5238050, "¥52,380.50"), (0, "¥0.00"), (5, "¥0.05"), (-150000, "-¥1,500.00"), (100000000, "¥1,000,000.00")],
+)
 def test_format(cents, text):
     assert format_cny(cents) == text
 
@@ -20,9 +22,10 @@ def test_to_cents_refuses_non_amounts(value):
         to_cents(value)
 
 
-
-@pytest.mark.parametrize("value", [float("inf"), float("-inf"), "1e999999", "-1e999999", 1e308, 10**30,
-                                   "10000000000000.01", "1e-999999999", "sNaN"])
+@pytest.mark.parametrize(
+    "value",
+    [float("inf"), float("-inf"), "1e999999", "-1e999999", 1e308, 10**30, "10000000000000.01", "1e-999999999", "sNaN"],
+)
 def test_to_cents_refuses_non_finite_and_absurd_amounts(value):
     """A typed payload like /transfer_money{"amount": 1e999999} must end as InvalidAmount, not an overflow."""
     with pytest.raises(InvalidAmount):

@@ -6,10 +6,16 @@ from assistant.nlu.homophones import correct, correct_payees
 jieba.initialize()
 
 
-@pytest.mark.parametrize("heard,meant", [
-    ("理材产品有哪些", "理财产品有哪些"), ("想买鸡金", "想买基金"), ("大额村单", "大额存单"), ("里财", "理财"),
-    ("查一下于额", "查一下余额"),
-])
+@pytest.mark.parametrize(
+    "heard,meant",
+    [
+        ("理材产品有哪些", "理财产品有哪些"),
+        ("想买鸡金", "想买基金"),
+        ("大额村单", "大额存单"),
+        ("里财", "理财"),
+        ("查一下于额", "查一下余额"),
+    ],
+)
 def test_domain_homophones_are_corrected(heard, meant):
     assert correct(heard)[0] == meant
 

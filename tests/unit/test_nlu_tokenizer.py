@@ -1,4 +1,5 @@
 """Token/entity alignment: no entity may start or end inside a token (DIET could not tag it)."""
+
 from pathlib import Path
 
 import pytest
@@ -38,8 +39,19 @@ def test_annotated_training_entities_align_with_tokens(tokenizer):
     assert checked > 100
 
 
-@pytest.mark.parametrize("text", ["张三转五百", "给张三转五百", "给我老婆转两千五", "转给李四八千", "昨天打车花了二十八块五",
-                                  "尾号六六八八还有多少钱", "转1.5万给欧阳娜娜", "给王小明转三千块"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "张三转五百",
+        "给张三转五百",
+        "给我老婆转两千五",
+        "转给李四八千",
+        "昨天打车花了二十八块五",
+        "尾号六六八八还有多少钱",
+        "转1.5万给欧阳娜娜",
+        "给王小明转三千块",
+    ],
+)
 def test_rule_entities_align_with_tokens_at_prediction(tokenizer, text):
     normalized = normalize_for_nlu(text)
     edges = _edges(tokenizer.tokenize(Message({TEXT: normalized}), TEXT))

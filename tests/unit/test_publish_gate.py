@@ -1,11 +1,12 @@
 """The publishing gate: a model that loses more than one point of intent accuracy stays out."""
+
 import json
 
 import pytest
 
-from assistant.config import Settings
-from assistant.training import publish
-from assistant.training.publish import LIVE_FILE, eval_file, gate
+from assistant.base.config import Settings
+from assistant.ops.training import publish
+from assistant.ops.training.publish import LIVE_FILE, eval_file, gate
 
 
 def test_gate_allows_at_most_one_point_of_accuracy_loss():
@@ -18,10 +19,14 @@ def test_gate_allows_at_most_one_point_of_accuracy_loss():
 
 
 @pytest.mark.parametrize("candidate_accuracy, published", [(0.975, True), (0.90, False)])
-def test_a_candidate_worse_than_the_live_model_stays_out(tmp_path, monkeypatch, candidate_accuracy,
-                                                                       published):
-    settings = Settings.from_env({"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9",  # nothing listens on 9
-                                  "ASSISTANT_DATA_DIR": str(tmp_path / "data")})
+def test_a_candidate_worse_than_the_live_model_stays_out(tmp_path, monkeypatch, candidate_accuracy, published):
+    settings = Settings.from_env(
+        {
+            "RASA_MODELS_DIR": str(tmp_path),
+            "RASA_PORT": "9",  # nothing listens on 9
+            "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+        }
+    )
     live = tmp_path / "model-live.tar.gz"
     live.write_bytes(b"live")
     eval_file(live).write_text(json.dumps({"intent_accuracy": 0.978}))
@@ -47,8 +52,9 @@ def test_a_candidate_worse_than_the_live_model_stays_out(tmp_path, monkeypatch, 
 
 
 def test_a_model_that_cannot_be_fine_tuned_is_trained_from_scratch(tmp_path, monkeypatch):
-    settings = Settings.from_env({"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9",
-                                  "ASSISTANT_DATA_DIR": str(tmp_path / "data")})
+    settings = Settings.from_env(
+        {"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9", "ASSISTANT_DATA_DIR": str(tmp_path / "data")}
+    )
     live = tmp_path / "model-live.tar.gz"
     calls = []
 
@@ -69,24 +75,28 @@ def test_a_model_that_cannot_be_fine_tuned_is_trained_from_scratch(tmp_path, mon
 def write_trainer_labels(training_dir, text: str, intent: str) -> None:
     path = training_dir / "nlu_data" / "nlu" / "trainer_labels.yml"
     path.parent.mkdir(parents=True)
-    path.write_text(f'version: "3.1"\nnlu:\n  - intent: {intent}\n    examples: |\n      - {text}\n',
-                    encoding="utf-8")
+    path.write_text(f'version: "3.1"\nnlu:\n  - intent: {intent}\n    examples: |\n      - {text}\n', encoding="utf-8")
 
 
 def test_the_taught_examples_are_the_trainer_labels_as_plain_text(tmp_path):
-    from assistant.training.taught import taught_examples
+    from assistant.ops.training.taught import taught_examples
 
     settings = Settings.from_env({"TRAINING_DIR": str(tmp_path)})
     assert taught_examples(settings) == []
-    write_trainer_labels(tmp_path, "给[李四](payee)转[五百]{\"entity\": \"amount\", \"value\": 500}", "transfer_money")
+    write_trainer_labels(tmp_path, '给[李四](payee)转[五百]{"entity": "amount", "value": 500}', "transfer_money")
     assert taught_examples(settings) == [("给李四转五百", "transfer_money")]
 
 
 @pytest.mark.parametrize("learnt_by_fine_tuning", [True, False])
-def test_a_fine_tune_that_misreads_a_trainer_label_is_redone_from_scratch(tmp_path, monkeypatch,
-                                                                          learnt_by_fine_tuning):
-    settings = Settings.from_env({"RASA_MODELS_DIR": str(tmp_path), "RASA_PORT": "9",
-                                  "ASSISTANT_DATA_DIR": str(tmp_path / "data"), "TRAINING_DIR": str(tmp_path)})
+def test_a_fine_tune_that_misreads_a_trainer_label_is_redone_from_scratch(tmp_path, monkeypatch, learnt_by_fine_tuning):
+    settings = Settings.from_env(
+        {
+            "RASA_MODELS_DIR": str(tmp_path),
+            "RASA_PORT": "9",
+            "ASSISTANT_DATA_DIR": str(tmp_path / "data"),
+            "TRAINING_DIR": str(tmp_path),
+        }
+    )
     write_trainer_labels(tmp_path, "瞅瞅俺滴票子", "check_balance")
     live = tmp_path / "model-live.tar.gz"
     calls, checked = [], []

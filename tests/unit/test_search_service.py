@@ -1,4 +1,5 @@
 """The search service on a real Whoosh index: tiers, hot reload of new generations, odd input."""
+
 from pathlib import Path
 
 import pytest
@@ -10,8 +11,15 @@ from search_index.store import current_generation
 
 
 def entry(id_, title, aliases=(), popularity=10.0, type_="function"):
-    return Entry(id=id_, type=type_, title=title, channel="首页", deeplink=f"app://{id_}", popularity=popularity,
-                 aliases=tuple(aliases))
+    return Entry(
+        id=id_,
+        type=type_,
+        title=title,
+        channel="首页",
+        deeplink=f"app://{id_}",
+        popularity=popularity,
+        aliases=tuple(aliases),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -40,8 +48,10 @@ def test_old_generations_are_pruned(tmp_path):
 
 
 def test_match_kinds_rank_title_over_alias_over_prefix_over_pinyin_over_fuzzy(tmp_path):
-    build_index([entry("t", "理财"), entry("a", "财富", ["理财"]), entry("p", "理财超市"),
-                 entry("f", "里程", popularity=100)], tmp_path)
+    build_index(
+        [entry("t", "理财"), entry("a", "财富", ["理财"]), entry("p", "理财超市"), entry("f", "里程", popularity=100)],
+        tmp_path,
+    )
     service = SearchService(tmp_path)
     assert [(h.id, h.match) for h in service.search("理财")][:3] == [("t", "title"), ("a", "alias"), ("p", "prefix")]
     assert service.search("licai")[0].match == "pinyin"

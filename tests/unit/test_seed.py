@@ -3,9 +3,9 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from assistant.db.engine import session_scope
-from assistant.db.models import Account, Customer, Payee, Transaction
-from assistant.db.seed import seed_demo_data, statement_dates
+from assistant.bank.seed import seed_demo_data, statement_dates
+from assistant.base.db.engine import session_scope
+from assistant.base.db.models import Account, Customer, Payee, Transaction
 
 
 @pytest.fixture()
@@ -27,7 +27,11 @@ def test_documented_balances(db_url):
         assert primary.is_primary and primary.balance_cents == 5_238_050
         assert _account(s, "demo", "1024").balance_cents == 800_000
         credit = _account(s, "demo", "3321")
-        assert (credit.credit_limit_cents, credit.statement_cents, credit.min_payment_cents) == (5_000_000, 684_217, 68_422)
+        assert (credit.credit_limit_cents, credit.statement_cents, credit.min_payment_cents) == (
+            5_000_000,
+            684_217,
+            68_422,
+        )
         assert credit.due_date == date(2026, 12, 25) and credit.statement_date == date(2026, 11, 5)
         assert _account(s, "demo2", "0001").balance_cents == 100_000
 
@@ -39,7 +43,9 @@ def test_postings_sum_to_balances_and_never_overdraw(db_url):
             expected = account.balance_cents if account.kind == "debit" else -account.balance_cents
             assert total == expected, account.number
             if account.kind == "debit":
-                lowest = s.scalar(select(func.min(Transaction.balance_after_cents)).where(Transaction.account_id == account.id))
+                lowest = s.scalar(
+                    select(func.min(Transaction.balance_after_cents)).where(Transaction.account_id == account.id)
+                )
                 assert lowest >= 0
 
 
@@ -53,7 +59,10 @@ def test_payees_and_history(db_url):
         sent_to = set(s.scalars(select(Transaction.counterparty).where(Transaction.kind == "transfer_out")))
         assert {"张三", "王芳", "妈妈"} <= sent_to
         assert not {"李四", "刘洋"} & sent_to
-        months = {t.posted_at.strftime("%Y-%m") for t in s.scalars(select(Transaction).where(Transaction.customer_id == "demo"))}
+        months = {
+            t.posted_at.strftime("%Y-%m")
+            for t in s.scalars(select(Transaction).where(Transaction.customer_id == "demo"))
+        }
         assert len(months) >= 4
 
 
@@ -65,8 +74,13 @@ def test_seeding_twice_changes_nothing(db_url):
         assert s.scalar(select(func.count()).select_from(Transaction)) == before
 
 
-@pytest.mark.parametrize("today,stmt,due", [(date(2026, 11, 21), date(2026, 11, 5), date(2026, 12, 25)),
-                                            (date(2026, 11, 3), date(2026, 10, 5), date(2026, 11, 25)),
-                                            (date(2026, 12, 9), date(2026, 12, 5), date(2027, 1, 25))])
+@pytest.mark.parametrize(
+    "today,stmt,due",
+    [
+        (date(2026, 11, 21), date(2026, 11, 5), date(2026, 12, 25)),
+        (date(2026, 11, 3), date(2026, 10, 5), date(2026, 11, 25)),
+        (date(2026, 12, 9), date(2026, 12, 5), date(2027, 1, 25)),
+    ],
+)
 def test_statement_dates(today, stmt, due):
     assert statement_dates(today) == (stmt, due)

@@ -1,13 +1,25 @@
 """Handoffs, the NLU inbox, the conversation log and statistics on a real (SQLite) database."""
+
 from datetime import datetime, timedelta
 
 import pytest
 
-from assistant.db.engine import session_scope
+from assistant.base.db.engine import session_scope
 from assistant.desk.errors import Conflict, NotFound
-from assistant.desk.handoffs import (Line, active_handoff, agent_queue, agent_reply, claim, end_handoff,
-                                     handoff_view, queue_position, start_handoff, take_undelivered, updates_since,
-                                     visible_handoff)
+from assistant.desk.handoffs import (
+    Line,
+    active_handoff,
+    agent_queue,
+    agent_reply,
+    claim,
+    end_handoff,
+    handoff_view,
+    queue_position,
+    start_handoff,
+    take_undelivered,
+    updates_since,
+    visible_handoff,
+)
 from assistant.desk.inbox import list_items
 from assistant.desk.recorder import record_bot_turn
 from assistant.desk.stats import compute_stats
@@ -19,19 +31,32 @@ def db(tmp_path):
 
 
 def fallback_parse(guess="check_balance", confidence=0.31):
-    return {"intent": {"name": "nlu_fallback", "confidence": 0.45},
-            "intent_ranking": [{"name": "nlu_fallback", "confidence": 0.45}, {"name": guess, "confidence": confidence},
-                               {"name": "transfer_money", "confidence": 0.2}]}
+    return {
+        "intent": {"name": "nlu_fallback", "confidence": 0.45},
+        "intent_ranking": [
+            {"name": "nlu_fallback", "confidence": 0.45},
+            {"name": guess, "confidence": confidence},
+            {"name": "transfer_money", "confidence": 0.2},
+        ],
+    }
 
 
 def understood(intent, confidence=0.97):
-    return {"intent": {"name": intent, "confidence": confidence}, "intent_ranking": [{"name": intent, "confidence": confidence}]}
+    return {
+        "intent": {"name": intent, "confidence": confidence},
+        "intent_ranking": [{"name": intent, "confidence": confidence}],
+    }
 
 
 def test_a_handoff_keeps_a_masked_transcript_and_a_place_in_the_queue(db):
     with session_scope(db, write=True) as s:
-        first = start_handoff(s, "c1", "requested", ["查询余额"], [Line("customer", "卡号6222021234567890123"),
-                                                                   Line("bot", "请问还有什么可以帮您？")])
+        first = start_handoff(
+            s,
+            "c1",
+            "requested",
+            ["查询余额"],
+            [Line("customer", "卡号6222021234567890123"), Line("bot", "请问还有什么可以帮您？")],
+        )
         second = start_handoff(s, "c2", "complaint", [], [Line("customer", "验证码是654321")])
         again = start_handoff(s, "c1", "requested", [], [])
         assert again.id == first.id  # a waiting customer keeps their place
@@ -77,7 +102,11 @@ def test_misses_go_to_the_inbox_once_and_a_picked_reading_marks_a_correction(db)
         assert len(items) == 1
         item = items[0]
         assert item.text == "兜里还有几个钢镚 卡号***************0123"
-        assert (item.reason, item.predicted_intent, item.suggested_intent) == ("corrected", "check_balance", "check_balance")
+        assert (item.reason, item.predicted_intent, item.suggested_intent) == (
+            "corrected",
+            "check_balance",
+            "check_balance",
+        )
         assert item.confidence == pytest.approx(0.31)
 
 
@@ -86,7 +115,9 @@ def test_an_answer_followed_by_a_request_for_a_person_is_a_lesson(db):
         record_bot_turn(s, "c1", "我的钱怎么少了", understood("check_balance", 0.6), None)
         handoff = start_handoff(s, "c1", "requested", [], [])
         record_bot_turn(s, "c1", "转人工", understood("human_agent"), handoff.id)
-        assert [(i.text, i.reason, i.predicted_intent) for i in list_items(s)] == [("我的钱怎么少了", "handoff", "check_balance")]
+        assert [(i.text, i.reason, i.predicted_intent) for i in list_items(s)] == [
+            ("我的钱怎么少了", "handoff", "check_balance")
+        ]
 
 
 def test_stats_count_intents_fallbacks_and_handoffs_in_range(db):

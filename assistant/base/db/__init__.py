@@ -1,0 +1,1 @@
+"""Persistence: the SQLAlchemy engine and every table of the application database."""

@@ -1,0 +1,1 @@
+"""Operations layer: the stack supervisor and setup, training and publishing, evaluations, the CLI."""

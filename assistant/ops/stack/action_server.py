@@ -1,0 +1,77 @@
+"""``python -m assistant.ops.stack.action_server --port N``: rasa_sdk's action server, built here so that
+it answers only the Rasa server of this stack.
+
+* Every request but ``/health`` must carry the shared secret Rasa sends (``X-Action-Secret``,
+  from ACTION_SERVER_SECRET in the environment): a local process can no longer post a forged
+  tracker and run ``action_submit_transfer`` for any customer.
+* An action that fails answers a short JSON error — rasa_sdk's own handler echoes the whole
+  request body (the tracker, with the customer's messages) into the response and the log.
+* It binds to loopback only and keeps a deep listen backlog, so bursts of turns queue instead of
+  being refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+import sys
+from typing import List, Optional
+
+from sanic import Sanic, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from assistant.base.config import ACTION_SECRET_ENV, ACTION_SECRET_HEADER, LISTEN_BACKLOG
+from assistant.base.log_masking import install
+
+OPEN_PATHS = frozenset({"/health"})
+
+logger = logging.getLogger(__name__)
+
+
+def create_action_app(secret: str, package: str = "actions") -> Sanic:
+    """rasa_sdk's app for ``package`` behind the shared-secret check."""
+    if not secret:
+        raise ValueError(f"{ACTION_SECRET_ENV} is not set: the action server refuses to run without a secret")
+    from rasa_sdk.endpoint import create_app
+
+    app = create_app(package, cors_origins=None)
+    expected = secret.encode("utf-8")
+
+    @app.on_request
+    async def require_secret(request: Request) -> Optional[HTTPResponse]:
+        if request.path in OPEN_PATHS:
+            return None
+        given = request.headers.get(ACTION_SECRET_HEADER, "").encode("utf-8", "replace")
+        if not hmac.compare_digest(given, expected):
+            return response.json({"error": "action server secret missing or wrong"}, status=401)
+        return None
+
+    async def failed(_: Request, exc: Exception) -> HTTPResponse:
+        logger.error("action failed: %s", type(exc).__name__, exc_info=exc)
+        return response.json({"error": "action failed"}, status=500)
+
+    app.error_handler.add(Exception, failed)
+    return app
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="assistant.ops.stack.action_server")
+    parser.add_argument("--port", type=int, default=5055)
+    parser.add_argument("--actions", default="actions")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s actions %(levelname)s %(name)s %(message)s")
+    install()  # no card or phone number, no code reaches actions.log in clear
+    try:
+        app = create_action_app(os.environ.get(ACTION_SECRET_ENV, ""), args.actions)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    app.run(host="127.0.0.1", port=args.port, workers=1, backlog=LISTEN_BACKLOG, access_log=False, motd=False)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,140 @@
+"""Rasa's tracker store, masked: conversations are kept (SQL or Redis) without card numbers, phone
+numbers or verification codes in clear.
+
+Rasa processes a turn on the tracker in memory and saves it when the turn is over, so the
+current message is understood and acted on in clear (the SMS-code step reads the code from the
+latest message of the same turn); only what is written to the real store is masked, and later
+turns see the masked history. Intents, entity names, slot values the forms use (last four
+digits, amounts, idempotency keys) stay as they were, so retrieved trackers keep working.
+
+endpoints.yml (see ``assistant.ops.stack.endpoints``)::
+
+    tracker_store:
+      type: assistant.ops.stack.tracker_store.MaskingTrackerStore
+      store: {type: SQL, dialect: sqlite, db: data/trackers.db}   # or type: redis, url: …
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Iterable, List, Optional
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore, create_tracker_store
+from rasa.shared.core.conversation import Dialogue
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import deserialise_events
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from assistant.base.masking import Finding, apply_findings, find_sensitive, mask_sensitive, mask_value, masked_position
+
+# Keys of an event that never hold customer text: kept as they are.
+_STRUCTURAL_KEYS = frozenset({"event", "timestamp", "name", "policy", "confidence", "input_channel", "message_id"})
+
+
+def _overlapping(findings: List[Finding], start: Any, end: Any) -> List[Finding]:
+    if not isinstance(start, int) or not isinstance(end, int):
+        return []
+    return [f for f in findings if f.start < end and start < f.end]
+
+
+def mask_entity(entity: Dict[str, Any], findings: List[Finding], masked_text: str) -> Dict[str, Any]:
+    """The entity with its span moved onto the masked text. One whose span touches a sensitive number
+    gets the masked span as its text and value; the others (amounts, payees, 尾号6688) keep their
+    value, which the forms may still need."""
+    start, end = entity.get("start"), entity.get("end")
+    if not isinstance(start, int) or not isinstance(end, int):
+        return mask_value(entity)  # no span to judge by: mask whatever looks sensitive
+    hits = _overlapping(findings, start, end)
+    if hits:
+        start, end = min([start] + [f.start for f in hits]), max([end] + [f.end for f in hits])
+    new_start, new_end = masked_position(findings, start), masked_position(findings, end)
+    moved = {**entity, "start": new_start, "end": new_end}
+    if hits:
+        moved["value"] = moved["text"] = masked_text[new_start:new_end]
+    return moved  # judged in context: "123456" in "转123456元" is money, not a code
+
+
+def mask_user_event(event: Dict[str, Any]) -> Dict[str, Any]:
+    masked = {k: v if k in _STRUCTURAL_KEYS else mask_value(v) for k, v in event.items()}
+    text = event.get("text")
+    if isinstance(text, str):
+        masked["text"] = mask_sensitive(text)
+    parse = event.get("parse_data")
+    if isinstance(parse, dict):
+        parse_text = parse.get("text") if isinstance(parse.get("text"), str) else ""
+        findings = find_sensitive(parse_text)
+        masked_text = apply_findings(parse_text, findings)
+        masked["parse_data"] = {k: mask_value(v) for k, v in parse.items() if k not in ("text", "entities")}
+        if "text" in parse:
+            masked["parse_data"]["text"] = masked_text if parse_text else parse["text"]
+        if "entities" in parse:
+            masked["parse_data"]["entities"] = [
+                mask_entity(e, findings, masked_text) if isinstance(e, dict) else mask_value(e)
+                for e in parse.get("entities") or []
+            ]
+    return masked
+
+
+def mask_event(event: Dict[str, Any]) -> Dict[str, Any]:
+    """The event as it may be stored: customer text, bot text and data, metadata and slot values masked."""
+    if event.get("event") == "user":
+        return mask_user_event(event)
+    return {k: v if k in _STRUCTURAL_KEYS else mask_value(v) for k, v in event.items()}
+
+
+def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """A copy of the tracker rebuilt from masked events (the tracker of the running turn is untouched)."""
+    events = deserialise_events([mask_event(e.as_dict()) for e in tracker.events])
+    copy = tracker.init_copy()
+    copy.recreate_from_dialogue(Dialogue(tracker.sender_id, events))
+    return copy
+
+
+class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
+    """Wraps the real tracker store (``store``: its endpoint settings) and masks every save."""
+
+    def __init__(
+        self,
+        domain: Optional[Domain] = None,
+        host: Optional[str] = None,
+        event_broker: Optional[EventBroker] = None,
+        store: Optional[Dict[str, Any]] = None,
+        **kwargs: Any,
+    ) -> None:
+        if not isinstance(store, dict) or not store.get("type"):
+            raise ValueError("MaskingTrackerStore needs the real tracker store's settings under `store:`")
+        if str(store["type"]).endswith(type(self).__name__):
+            raise ValueError("MaskingTrackerStore cannot wrap itself")
+        self._store = create_tracker_store(EndpointConfig.from_dict(dict(store)), domain, event_broker)
+        super().__init__(domain, None, **kwargs)
+
+    @property
+    def inner(self) -> TrackerStore:
+        """The real store (its rows hold the masked conversations)."""
+        return self._store
+
+    @property
+    def domain(self) -> Domain:
+        return self._store.domain
+
+    @domain.setter
+    def domain(self, domain: Optional[Domain]) -> None:
+        # Rasa sets the domain when a model is loaded; the real store rebuilds trackers with its slots.
+        if hasattr(self, "_store"):
+            self._store.domain = domain or Domain.empty()
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        await self._store.save(masked_tracker(tracker))
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        return await self._store.retrieve(sender_id)
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        return await self._store.retrieve_full_tracker(conversation_id)
+
+    async def exists(self, conversation_id: str) -> bool:
+        return await self._store.exists(conversation_id)
+
+    async def keys(self) -> Iterable[str]:
+        return await self._store.keys()
