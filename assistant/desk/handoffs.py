@@ -15,7 +15,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from assistant.base.db.models import Handoff, HandoffMessage, iso_utc
+from assistant.base.clock import iso_utc
+from assistant.base.db.models import Handoff, HandoffMessage
 from assistant.base.masking import mask_sensitive
 from assistant.desk.errors import Conflict, NotFound
 

@@ -11,7 +11,8 @@ from typing import Any, Dict, List, Optional
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.base.db.models import InboxItem, iso_utc
+from assistant.base.clock import iso_utc
+from assistant.base.db.models import InboxItem
 from assistant.base.masking import mask_sensitive
 from assistant.desk.errors import Conflict, NotFound
 

@@ -16,7 +16,8 @@ from typing import Any, Dict
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from assistant.base.db.models import ChatTurn, Handoff, InboxItem, iso_utc
+from assistant.base.clock import iso_utc
+from assistant.base.db.models import ChatTurn, Handoff, InboxItem
 
 BOT_OUTCOMES = ("answered", "fallback", "handoff", "busy")
 MISS_SIGNS = ("said_wrong", "rephrased", "abandoned", "handoff")

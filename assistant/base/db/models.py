@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Optional
-
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -23,16 +20,9 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import declarative_base, relationship
 
+from assistant.base.clock import utcnow
+
 Base = declarative_base()
-
-
-def utcnow() -> datetime:
-    return datetime.utcnow()
-
-
-def iso_utc(at: Optional[datetime]) -> Optional[str]:
-    """A stored (naive UTC) time as the APIs show it: 2026-11-21T08:00:00Z."""
-    return at.isoformat(timespec="seconds") + "Z" if at else None
 
 
 class Customer(Base):

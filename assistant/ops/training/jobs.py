@@ -8,8 +8,8 @@ import json
 import sys
 from typing import Any, Dict, Optional
 
+from assistant.base.clock import iso_utc, utcnow
 from assistant.base.config import Settings
-from assistant.base.db.models import iso_utc, utcnow
 from assistant.desk.errors import Conflict
 from assistant.ops.stack.lifetime import die_with_parent
 from assistant.ops.stack.setup_steps import child_env

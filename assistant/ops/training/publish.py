@@ -23,8 +23,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+from assistant.base.clock import iso_utc, utcnow
 from assistant.base.config import Settings
-from assistant.base.db.models import iso_utc, utcnow
 from assistant.ops.stack.setup_steps import model_path, say, train_model
 from assistant.ops.training.taught import not_learnt, taught_examples
 
