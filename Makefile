@@ -10,7 +10,7 @@ ENTITIES ?=
 FORCE ?=
 FULL ?=
 
-.PHONY: run setup test token index train inbox label dismiss validate eval-nlu eval-search eval-realistic bench bench-load lock clean logs
+.PHONY: run setup test check token index train inbox label dismiss validate eval-nlu eval-search eval-realistic bench bench-load lock clean logs
 
 run:            ## set up what is missing, then run Rasa, the action server and the gateway
 	@./scripts/run.sh run
@@ -21,13 +21,17 @@ setup:          ## venv, dependencies, database, search index and model, without
 test:           ## setup, rasa data validate, unit + integration + browser tests
 	@./scripts/test.sh
 
+check:          ## ruff (lint, format), import-linter layer contracts, mypy on the base and domain layers
+	@./scripts/bootstrap.sh
+	@mkdir -p test-output && ./scripts/check.sh
+
 token:          ## print a dev token: make token CUSTOMER=demo | make token ROLE=agent SUB=alice
 	@./scripts/bootstrap.sh >&2
 	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} $(PY) -m assistant.ops.cli token --role $(ROLE) --sub "$(or $(SUB),$(CUSTOMER))"
 
 index:          ## rebuild the search index from search_index/catalog and swap it in (no restart needed)
 	@./scripts/bootstrap.sh
-	@PYTHONPATH=. $(PY) -m search_index.builder
+	@PYTHONPATH=. $(PY) -m assistant.ops.steps.index
 
 train:          ## fine-tune on the current data (FULL=1: from scratch), refuse if held-out accuracy drops >1 point, else publish live
 	@./scripts/bootstrap.sh

@@ -18,7 +18,8 @@ import time
 from pathlib import Path
 
 from assistant.base.config import REPO_ROOT, Settings
-from assistant.ops.stack.setup_steps import child_env, model_path, venv_bin
+from assistant.ops.steps.model import model_path
+from assistant.ops.steps.processes import child_env, venv_bin
 from bench.common import KeepAliveClient, summary
 from tests.support.stack import free_port
 
@@ -78,14 +79,14 @@ def wait_ready(port: int, proc: subprocess.Popen, timeout_s: float = 180) -> Non
 def bench_parse(model: Path, requests: int) -> None:
     port = free_port()
     settings = Settings.from_env()
-    log = tempfile.NamedTemporaryFile(prefix="bench-rasa-", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [venv_bin("rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "-m", str(model)],
-        cwd=REPO_ROOT,
-        env=child_env(settings),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    with tempfile.NamedTemporaryFile(prefix="bench-rasa-", suffix=".log", delete=False) as log:  # kept for a look
+        proc = subprocess.Popen(
+            [venv_bin("rasa"), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(port), "-m", str(model)],
+            cwd=REPO_ROOT,
+            env=child_env(settings),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     try:
         started = time.monotonic()
         wait_ready(port, proc)

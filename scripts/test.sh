@@ -11,6 +11,7 @@ PY=.venv/bin/python
 mkdir -p test-output
 
 ./scripts/bootstrap.sh
+./scripts/check.sh
 ./scripts/ensure_browser.sh
 TEST_POSTGRES_URL=$(./scripts/ensure_postgres.sh)
 export TEST_POSTGRES_URL
@@ -21,7 +22,7 @@ echo "==> rasa data validate"
   > test-output/validate.log 2>&1 || { cat test-output/validate.log; exit 1; }
 
 echo "==> rasa test core (tests/stories)"
-model=$("$PY" -c "from assistant.base.config import Settings; from assistant.ops.stack.setup_steps import model_path; print(model_path(Settings.from_env()))")
+model=$("$PY" -c "from assistant.base.config import Settings; from assistant.ops.steps.model import model_path; print(model_path(Settings.from_env()))")
 .venv/bin/rasa test core -m "$model" --stories tests/stories --out test-output/stories --fail-on-prediction-errors \
   > test-output/stories.log 2>&1 || { grep -v "Processed" test-output/stories.log | tail -40; exit 1; }
 grep -E "Correct:|Accuracy:" test-output/stories.log | sed 's/.*INFO *rasa.core.test *- */   /'

@@ -1,21 +1,18 @@
 """Builds a Whoosh index from catalog entries and publishes it atomically.
 
-``python -m search_index.builder`` (``make index``) builds from the catalog files.
+``make index`` (assistant/ops/steps/index.py) builds from the catalog files.
 """
 
 from __future__ import annotations
 
-import argparse
-import sys
-import time
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Set
+from typing import Dict, Iterable, List, Set
 
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, KEYWORD, NUMERIC, STORED, Schema
 
 from search_index import analysis as an
-from search_index.catalog import Entry, load_catalog
+from search_index.catalog import Entry
 from search_index.semantic import write_vectors
 from search_index.store import new_generation_dir, publish
 
@@ -114,26 +111,3 @@ def build_index(entries: List[Entry], root: Path, with_vectors: bool = True) -> 
         write_vectors(entries, generation)  # in the same generation: terms and vectors swap in together
     publish(root, generation)
     return generation
-
-
-def main(argv: Optional[List[str]] = None) -> int:
-    """``make index``: rebuild from the catalog and swap the new generation in (a running gateway
-    picks it up without a restart)."""
-    from assistant.base.config import Settings
-    from assistant.ops.stack.setup_steps import ensure_index
-
-    parser = argparse.ArgumentParser(description="Build the search index from the catalog and swap it in.")
-    parser.add_argument("--out", type=Path, default=None, help="index root (default: SEARCH_INDEX_DIR)")
-    args = parser.parse_args(argv)
-    if args.out is None:
-        ensure_index(Settings.from_env(), force=True)
-        return 0
-    started = time.perf_counter()
-    entries = load_catalog()
-    generation = build_index(entries, args.out)
-    print(f"search index: {len(entries)} entries → {generation} in {time.perf_counter() - started:.1f}s")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -91,7 +91,7 @@ class Settings:
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
         env = os.environ if env is None else env
         data_dir = Path(env.get("ASSISTANT_DATA_DIR") or REPO_ROOT / "data").resolve()
-        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'assistant.base.db'}"
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'assistant.db'}"
         return cls(
             env=(env.get("ASSISTANT_ENV") or "prod").strip().lower(),
             jwt_secret=env.get("ASSISTANT_JWT_SECRET", ""),

@@ -11,10 +11,10 @@ from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
 from assistant.base.config import CHANNEL_SECRET_ENV, ConfigError, Settings
 from assistant.base.db.engine import session_scope
+from assistant.base.rasa_client import RasaClient
 from assistant.gateway import agent_api, bank_api, chat, health, search_api, stats_api, trainer_api, web
 from assistant.gateway.errors import quiet_sanic_errors, register_error_handlers
 from assistant.gateway.protocol import GatewayApp
-from assistant.gateway.rasa_client import RasaClient
 from assistant.gateway.rate_limit import limits_from_env
 from assistant.ops.training.jobs import TrainingJobs
 from search_index.clicks import ClickStats

@@ -20,6 +20,7 @@ from sanic.response import HTTPResponse, json
 from assistant.bank.payees import payee_names
 from assistant.base.db.engine import session_scope
 from assistant.base.db.models import HandoffMessage
+from assistant.base.rasa_client import RasaUnavailable, Turn
 from assistant.desk.handoffs import (
     active_handoff,
     active_handoff_view,
@@ -32,8 +33,8 @@ from assistant.desk.recorder import record_bot_turn
 from assistant.desk.turns import log_turn
 from assistant.gateway.asr import Understanding, read_alternatives, understand
 from assistant.gateway.errors import ApiError
-from assistant.gateway.rasa_client import RasaUnavailable, Turn, to_reply_messages
 from assistant.gateway.rate_limit import rate_limited
+from assistant.gateway.replies import to_reply_messages
 from assistant.gateway.security import require_role
 from assistant.gateway.validation import clean_text, json_object, query_int
 

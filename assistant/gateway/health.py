@@ -12,7 +12,7 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy import text
 
 from assistant.base.db.engine import engine_for
-from assistant.gateway.rasa_client import RasaUnavailable
+from assistant.base.rasa_client import RasaUnavailable
 
 bp = Blueprint("health")
 
@@ -28,9 +28,11 @@ async def _rasa(app: Any) -> Dict[str, Any]:
 async def _actions(app: Any) -> Dict[str, Any]:
     url = f"{app.ctx.settings.actions_url}/health"
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session:
-            async with session.get(url) as resp:
-                return {"ok": resp.status == 200}
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3)) as session,
+            session.get(url) as resp,
+        ):
+            return {"ok": resp.status == 200}
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         return {"ok": False, "detail": str(exc) or type(exc).__name__}
 

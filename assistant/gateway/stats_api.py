@@ -3,12 +3,13 @@ top missed messages over a time range (``from``/``to`` as dates or ISO times, UT
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from assistant.base import clock
 from assistant.base.db.engine import session_scope
 from assistant.desk.intents import label_of
 from assistant.desk.stats import compute_stats
@@ -23,7 +24,7 @@ MAX_RANGE = timedelta(days=366)
 @bp.get("/api/admin/stats")
 @require_role("admin", "trainer")
 async def stats(request: Request) -> HTTPResponse:
-    end = query_moment(request, "to", end_of_day=True) or datetime.utcnow() + timedelta(seconds=1)
+    end = query_moment(request, "to", end_of_day=True) or clock.utcnow() + timedelta(seconds=1)
     start = query_moment(request, "from") or end - timedelta(days=7)
     if start >= end:
         raise ApiError(400, "invalid_date", "from 应早于 to")

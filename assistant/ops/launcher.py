@@ -10,9 +10,11 @@ from pathlib import Path
 from typing import List, Optional
 
 from assistant.base.config import ConfigError, Settings
-from assistant.ops.stack.lifetime import die_with_parent
-from assistant.ops.stack.setup_steps import model_path, say, setup_all
+from assistant.ops.stack.setup import setup_all
 from assistant.ops.stack.supervisor import Supervisor, stack_services
+from assistant.ops.steps.console import say
+from assistant.ops.steps.model import model_path
+from assistant.ops.steps.processes import die_with_parent
 
 
 class _Stop(Exception):
@@ -62,7 +64,7 @@ def main(argv: Optional[List[str]] = None) -> int:
         if args.command == "serve":
             model = args.model or model_path(settings)
             if args.model is None and not model.exists():  # the data's model was refused: serve the live one
-                from assistant.ops.training.publish import live_model
+                from assistant.ops.training.live import live_model
 
                 model = live_model(settings) or model
             if not model.exists():

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
+from assistant.base.rasa_client import Turn
 from assistant.gateway.chat import BUSY_TEXT, bot_replies
-from assistant.gateway.rasa_client import Turn
 from assistant.gateway.validation import clean_text
 from tests.support.stack import Stack
 

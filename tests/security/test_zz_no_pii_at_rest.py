@@ -138,7 +138,7 @@ def sqlite_values(path: Path) -> Iterator[Tuple[str, str]]:
 
 def everything_at_rest(data_dir: Path) -> Iterator[Tuple[str, str]]:
     databases = sorted(p for p in data_dir.glob("*.db") if p.is_file())
-    assert {p.name for p in databases} >= {"assistant.base.db", "trackers.db"}, databases
+    assert {p.name for p in databases} >= {"assistant.db", "trackers.db"}, databases
     for path in databases:
         yield from sqlite_values(path)
     for path in sorted(p for p in data_dir.glob("*.db*") if p.is_file()):  # raw pages, -wal and -shm too

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
+from assistant.base.rasa_client import call_rasa
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -50,7 +52,7 @@ def isolated_training(root: Path) -> Dict[str, str]:
     """A copy of the training data and a models folder holding the current model, so that tests
     can label, retrain and publish without touching the repository's nlu_data/ or models/."""
     from assistant.base.config import Settings
-    from assistant.ops.stack.setup_steps import model_path
+    from assistant.ops.steps.model import model_path
 
     workspace, models = root / "training", root / "models"
     workspace.mkdir(parents=True, exist_ok=True)
@@ -111,16 +113,15 @@ class Stack:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'assistant.base.db'}"
+        return f"sqlite:///{self.data_dir / 'assistant.db'}"
 
     def start(self, timeout_s: float = 400.0) -> Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.data_dir / "launcher.log"
-        log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            self.command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
-        )
-        log.close()
+        with open(self.log_path, "wb") as log:  # the launcher keeps its own descriptor
+            self.process = subprocess.Popen(
+                self.command, cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -211,15 +212,7 @@ class Stack:
 
     def parse(self, text: str) -> Dict[str, Any]:
         """Rasa's /model/parse on the stack's Rasa server (localhost only, with the API token)."""
-        query = urllib.parse.urlencode({"token": self.rasa_token})
-        req = urllib.request.Request(
-            f"{self.rasa_url}/model/parse?{query}",
-            data=json.dumps({"text": text}).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return json.loads(resp.read().decode())
+        return call_rasa(self.rasa_url, self.rasa_token, lambda rasa: rasa.parse(text))
 
     def token(self, sub: str = "demo", role: str = "customer") -> str:
         status, body = self.get(f"/api/dev/token?sub={sub}&role={role}")

@@ -43,7 +43,7 @@ def test_ports_come_from_the_environment_and_garbage_is_refused():
 
 def test_database_defaults_to_sqlite_in_the_data_folder(tmp_path):
     s = Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})
-    assert s.database_url == f"sqlite:///{tmp_path / 'assistant.base.db'}"
+    assert s.database_url == f"sqlite:///{tmp_path / 'assistant.db'}"
     assert Settings.from_env({"DATABASE_URL": "postgresql://u@h/db"}).database_url == "postgresql://u@h/db"
 
 

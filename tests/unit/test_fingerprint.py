@@ -1,4 +1,4 @@
-from assistant.ops.stack.fingerprint import fingerprint
+from assistant.ops.steps.fingerprint import fingerprint
 
 
 def test_fingerprint_follows_content_and_names(tmp_path):

@@ -5,8 +5,11 @@ import json
 import pytest
 
 from assistant.base.config import Settings
-from assistant.ops.training import publish
-from assistant.ops.training.publish import LIVE_FILE, eval_file, gate
+from assistant.ops.steps.model import model_path
+from assistant.ops.training import candidate as candidate_step
+from assistant.ops.training.gate import gate
+from assistant.ops.training.heldout import eval_file
+from assistant.ops.training.live import LIVE_FILE
 
 
 def test_gate_allows_at_most_one_point_of_accuracy_loss():
@@ -31,7 +34,7 @@ def test_a_candidate_worse_than_the_live_model_stays_out(tmp_path, monkeypatch, 
     live.write_bytes(b"live")
     eval_file(live).write_text(json.dumps({"intent_accuracy": 0.978}))
     (tmp_path / LIVE_FILE).write_text(live.name)
-    candidate = publish.model_path(settings)
+    candidate = model_path(settings)
 
     calls = []
 
@@ -40,14 +43,14 @@ def test_a_candidate_worse_than_the_live_model_stays_out(tmp_path, monkeypatch, 
         target.write_bytes(b"candidate")
         eval_file(target).write_text(json.dumps({"intent_accuracy": candidate_accuracy}))
 
-    monkeypatch.setattr(publish, "train_model", fake_training)
-    served = publish.candidate_model(settings)
+    monkeypatch.setattr(candidate_step, "train_model", fake_training)
+    served = candidate_step.bring_model_live(settings)
     assert calls == [live]  # the live model is fine-tuned, not replaced by a model from scratch
     assert served == (candidate if published else live)
     assert (tmp_path / LIVE_FILE).read_text() == served.name
-    assert publish.refused_path(settings, candidate).exists() != published
+    assert candidate_step.refused_path(settings, candidate).exists() != published
     if not published:  # a person who reviewed the refusal can publish it as it is
-        assert publish.candidate_model(settings, force=True) == candidate
+        assert candidate_step.bring_model_live(settings, force=True) == candidate
         assert (tmp_path / LIVE_FILE).read_text() == candidate.name and candidate.read_bytes() == b"candidate"
 
 
@@ -64,11 +67,11 @@ def test_a_model_that_cannot_be_fine_tuned_is_trained_from_scratch(tmp_path, mon
             raise RuntimeError("rasa train failed (exit 1)")  # what a changed domain does to --finetune
         target.write_bytes(b"scratch")
 
-    monkeypatch.setattr(publish, "train_model", fake_training)
+    monkeypatch.setattr(candidate_step, "train_model", fake_training)
     target = tmp_path / "model-new.tar.gz"
-    publish.train_candidate(settings, target, live, full=False)
+    candidate_step.train_candidate(settings, target, live, full=False)
     assert calls == [live, None] and target.read_bytes() == b"scratch"
-    publish.train_candidate(settings, target, live, full=True)
+    candidate_step.train_candidate(settings, target, live, full=True)
     assert calls[-1] is None
 
 
@@ -109,10 +112,10 @@ def test_a_fine_tune_that_misreads_a_trainer_label_is_redone_from_scratch(tmp_pa
         checked.append((model.read_bytes(), taught))
         return [] if learnt_by_fine_tuning else list(taught)
 
-    monkeypatch.setattr(publish, "train_model", fake_training)
-    monkeypatch.setattr(publish, "not_learnt", fake_check)
+    monkeypatch.setattr(candidate_step, "train_model", fake_training)
+    monkeypatch.setattr(candidate_step, "not_learnt", fake_check)
     target = tmp_path / "model-new.tar.gz"
-    publish.train_candidate(settings, target, live, full=False)
+    candidate_step.train_candidate(settings, target, live, full=False)
     assert checked == [(b"fine-tuned", [("瞅瞅俺滴票子", "check_balance")])]
     assert calls == ([live] if learnt_by_fine_tuning else [live, None])
     assert target.read_bytes() == (b"fine-tuned" if learnt_by_fine_tuning else b"scratch")

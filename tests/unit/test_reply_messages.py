@@ -1,4 +1,4 @@
-from assistant.gateway.rasa_client import to_reply_messages
+from assistant.gateway.replies import to_reply_messages
 
 
 def test_custom_payload_folds_into_the_text_before_it():

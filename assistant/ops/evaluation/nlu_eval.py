@@ -202,7 +202,7 @@ async def parse_all(model: Path, texts: Sequence[str]) -> List[Dict[str, Any]]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     from assistant.base.config import Settings
-    from assistant.ops.stack.setup_steps import model_path
+    from assistant.ops.steps.model import model_path
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=None)

@@ -6,6 +6,7 @@ Ctrl-C, SIGTERM or even a killed supervisor leave no process of the stack behind
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -20,8 +21,8 @@ from typing import Dict, List, Optional
 
 from assistant.base.config import LISTEN_BACKLOG, REPO_ROOT, Settings
 from assistant.ops.stack.endpoints import runtime_endpoints
-from assistant.ops.stack.lifetime import die_with_parent
-from assistant.ops.stack.setup_steps import child_env, say
+from assistant.ops.steps.console import say
+from assistant.ops.steps.processes import child_env, die_with_parent
 
 STOP_GRACE_S = 15.0
 
@@ -79,18 +80,17 @@ class Supervisor:
             {"SANIC_HOST": "127.0.0.1", "SANIC_BACKLOG": str(LISTEN_BACKLOG), **self.settings.internal_secrets_env()},
         )
         for svc in self.services:
-            log = open(svc.log_path, "ab", buffering=0)
-            svc.process = subprocess.Popen(
-                svc.cmd,
-                cwd=REPO_ROOT,
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                preexec_fn=die_with_parent,
-            )
-            log.close()
+            with open(svc.log_path, "ab", buffering=0) as log:  # the child keeps its own descriptor
+                svc.process = subprocess.Popen(
+                    svc.cmd,
+                    cwd=REPO_ROOT,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                    preexec_fn=die_with_parent,
+                )
             say(f"started {svc.name} (pid {svc.process.pid}, log {svc.log_path})")
 
     def dead(self) -> Optional[Service]:
@@ -137,10 +137,8 @@ class Supervisor:
         for svc in self.services:
             if svc.process is None:
                 continue
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 svc.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
             _signal_group(svc.process, signal.SIGKILL)  # children of the child, if any lingered
             if svc.process.poll() is None:
                 svc.process.wait(timeout=5)
@@ -150,10 +148,8 @@ class Supervisor:
 def _signal_group(process: Optional[subprocess.Popen], sig: int) -> None:
     if process is None:
         return
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(process.pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def probe_health(url: str) -> Optional[Dict]:

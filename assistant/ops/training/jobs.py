@@ -11,8 +11,7 @@ from typing import Any, Dict, Optional
 from assistant.base.clock import iso_utc, utcnow
 from assistant.base.config import Settings
 from assistant.desk.errors import Conflict
-from assistant.ops.stack.lifetime import die_with_parent
-from assistant.ops.stack.setup_steps import child_env
+from assistant.ops.steps.processes import child_env, die_with_parent
 from assistant.ops.training.publish import RESULT_FILE
 
 LOG_TAIL_LINES = 30
@@ -36,8 +35,7 @@ class TrainingJobs:
         if self.running:
             raise Conflict("training_running", "已有训练任务在进行中，请等待它完成")
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "wb")
-        try:
+        with open(self.log_path, "wb") as log:  # the child keeps its own descriptor
             self._process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
@@ -49,8 +47,6 @@ class TrainingJobs:
                 env=child_env(self.settings),
                 preexec_fn=die_with_parent,
             )
-        finally:
-            log.close()
         self._started_at = iso_utc(utcnow())
         self._started_by = by
         self._forced = force
