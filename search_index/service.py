@@ -19,11 +19,12 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Set, Tuple, TypedDict
 
 import jieba
 from whoosh import index as whoosh_index
 from whoosh.query import FuzzyTerm, Query, Term
+from whoosh.searching import Searcher
 
 from search_index import analysis as an
 from search_index.store import POINTER, current_generation
@@ -129,13 +130,44 @@ class Hit:
         return out
 
 
+class Payload(TypedDict):
+    """What an entry keeps for display (written by ``builder.entry_document``)."""
+
+    title: str
+    subtitle: str
+    deeplink: str
+    channel: str
+    answer: str
+    attributes: Dict[str, Any]
+    names: List[str]
+
+
+class Fields(TypedDict):
+    """An entry's stored fields (written by ``builder.entry_document``; Whoosh reads them back untyped)."""
+
+    id: str
+    type: str
+    popularity: float
+    payload: Payload
+
+
+class Stored(Fields):
+    """The stored fields with the entry's document number, as the service keeps them."""
+
+    _docnum: int
+
+
+def _numbered(fields: Fields, docnum: int) -> Stored:
+    return {**fields, "_docnum": docnum}
+
+
 @dataclass
 class _Loaded:
     generation: Path
     pointer_stamp: Tuple[int, int]
-    searcher: object
-    docs: List[Dict[str, object]]  # stored fields by docnum, read once at open
-    by_id: Dict[str, Dict[str, object]] = field(default_factory=dict)
+    searcher: Searcher
+    docs: List[Stored]  # stored fields by docnum, read once at open
+    by_id: Dict[str, Stored] = field(default_factory=dict)
     base_popularity: List[float] = field(default_factory=list)  # log1p(popularity) by docnum
     shortest_name: List[int] = field(default_factory=list)  # for "how much of the name a prefix covers"
 
@@ -189,7 +221,7 @@ class SearchService:
                 raise SearchUnavailable("search index not built")
             ix = whoosh_index.open_dir(str(generation))
             searcher = ix.searcher()
-            docs = [{**fields, "_docnum": n} for n, fields in enumerate(searcher.all_stored_fields())]
+            docs = [_numbered(fields, n) for n, fields in enumerate(searcher.all_stored_fields())]
             self._loaded = _Loaded(
                 generation,
                 stamp or (0, 0),
@@ -198,7 +230,7 @@ class SearchService:
                 {str(d["id"]): d for d in docs},
                 [math.log1p(float(d.get("popularity", 0))) for d in docs],
                 [min((len(n) for n in d["payload"].get("names", ()) if n), default=1) for d in docs],
-            )  # type: ignore
+            )
             return self._loaded
 
     def health(self) -> Dict[str, object]:
@@ -210,7 +242,7 @@ class SearchService:
             return {"ok": False, "detail": type(exc).__name__}
         return {"ok": True, "entries": len(loaded.docs), "generation": loaded.generation.name}
 
-    def entry(self, entry_id: str) -> Optional[Dict[str, object]]:
+    def entry(self, entry_id: str) -> Optional[Stored]:
         return self._current().by_id.get(entry_id)
 
     def hit(self, entry_id: str, score: float, match: str) -> Optional[Hit]:
@@ -243,14 +275,14 @@ class SearchService:
         return found
 
     def _keyword_coverage(
-        self, q: str, docs: Callable[[Query], List[int]], found: _Matches, stored: List[Dict[str, object]]
+        self, q: str, docs: Callable[[Query], List[int]], found: _Matches, stored: List[Stored]
     ) -> None:
         """Share of the query's content characters covered by words found in each entry; an entry
         whose whole name stands in the query ("我想买大额存单") is the best keyword match."""
         content = [i for i, _ in enumerate(q)]
-        covered: Dict[int, set] = {}
-        by_word: set = set()  # entries a word of two or more characters matched
-        stop_positions = set()
+        covered: Dict[int, Set[int]] = {}
+        by_word: Set[int] = set()  # entries a word of two or more characters matched
+        stop_positions: Set[int] = set()
         for word, start, end in jieba.tokenize(q, mode="search"):
             if word in STOP_CHARS_WORDS:
                 stop_positions.update(range(start, end))
@@ -270,7 +302,7 @@ class SearchService:
                 # Only loose characters, maybe of different words ("里财": 哪里 + 理财): at best partial.
                 found.add((doc,), "fuzzy", 0.4 * share, "partial")
             elif share >= 0.999:
-                names = stored[doc]["payload"].get("names", ())  # type: ignore[union-attr]
+                names = stored[doc]["payload"].get("names", ())
                 found.add((doc,), "keyword", 1.0 if any(n in q for n in names) else 0.8)
             elif share >= 0.5:
                 found.add((doc,), "fuzzy", 0.5 * share, "partial")
@@ -334,7 +366,7 @@ class SearchService:
         for entry_id in {*popularity_boost, *personal_boost}:
             stored = loaded.by_id.get(entry_id)
             if stored is not None:
-                clicked[int(stored["_docnum"])] = entry_id  # type: ignore[arg-type]
+                clicked[int(stored["_docnum"])] = entry_id
         wanted = set(types) if types else None
         n_kinds = len(KINDS)
 
@@ -360,8 +392,8 @@ class SearchService:
         return [self._hit(docs[-neg_doc], value, label, tier, exact) for value, neg_doc, tier, exact, label in top]
 
     @staticmethod
-    def _hit(fields: Mapping[str, object], score: float, label: str, tier: int, exactness: float) -> Hit:
-        payload = fields["payload"]  # type: ignore[assignment]
+    def _hit(fields: Stored, score: float, label: str, tier: int, exactness: float) -> Hit:
+        payload = fields["payload"]
         return Hit(
             id=str(fields["id"]),
             type=str(fields["type"]),

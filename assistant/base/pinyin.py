@@ -65,10 +65,17 @@ def char_readings(ch: str) -> Tuple[str, ...]:
     return tuple(out)
 
 
+def _each_character(chars: str) -> List[str]:
+    """Characters without pinyin, one item each (as pypinyin's ``errors`` callback)."""
+    return list(chars)
+
+
 def syllables_of(text: str) -> List[str]:
     """The phrase-aware reading of ``text``: one syllable per Han character, Latin runs kept."""
     out: List[str] = []
-    for item in pinyin(text, style=Style.NORMAL, errors=lambda s: list(s)):
+    # pypinyin's stub types an ``errors`` callback as returning one str, but it accepts (and
+    # documents) a list too: each item becomes its own entry.
+    for item in pinyin(text, style=Style.NORMAL, errors=_each_character):  # type: ignore[arg-type]
         out.append(item[0].replace("ü", "v"))
     return out
 

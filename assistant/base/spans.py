@@ -6,8 +6,13 @@ from typing import AbstractSet, List, Protocol, Tuple, TypeVar
 
 
 class Span(Protocol):
-    start: int
-    end: int
+    """Anything with a start and an end; read-only, so frozen dataclasses qualify."""
+
+    @property
+    def start(self) -> int: ...
+
+    @property
+    def end(self) -> int: ...
 
 
 S = TypeVar("S", bound=Span)

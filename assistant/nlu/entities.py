@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, Callable, FrozenSet, List, Optional, Sequence, Tuple
 
 from assistant.base.spans import longest_first, longest_matches
 from assistant.nlu import vocabulary as vocab
@@ -336,31 +336,87 @@ def find_products(text: str) -> List[Entity]:
 
 
 # ----------------------------------------------------------------------------- all together
+# Every rule finder, in the order that resolves overlaps (see the module docstring). Each is given the
+# entities found before it (``taken``); the finders that need them leave those spans alone.
+Finder = Callable[[str, Optional[date], Sequence[Entity]], List[Entity]]
+
+FINDERS: Tuple[Tuple[str, Finder], ...] = (
+    ("account", lambda text, today, taken: find_accounts(text)),
+    ("time", lambda text, today, taken: [Entity(t.start, t.end, "time", t.value) for t in find_times(text, today)]),
+    ("payee", lambda text, today, taken: [p for p in find_payees(text, taken) if _plausible_name(p.value)]),
+    ("amount", lambda text, today, taken: find_money(text, taken)),
+    ("expense_category", lambda text, today, taken: find_categories(text, "expense")),
+    ("income_category", lambda text, today, taken: find_categories(text, "income")),
+    ("product", lambda text, today, taken: find_products(text)),
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Which finders run and how their results combine.
+
+    ``held`` finders run only so that later ones leave their spans alone (张三 is no amount even when
+    the intent wants no payee); an ``exclusive`` reading keeps no overlapping entities and one
+    category per value, while the tokenizer's boundaries keep every span.
+    """
+
+    reported: FrozenSet[str]
+    held: FrozenSet[str] = frozenset()
+    exclusive: bool = True
+
+
+EVERY_SPAN = Reading(frozenset(name for name, _ in FINDERS), exclusive=False)
+
+
+def reading_for(intent: Optional[str]) -> Reading:
+    """The finders that make sense for ``intent`` (in a product question 信用卡 is a product, not an account)."""
+    reported = {"time", "amount"}
+    if intent not in PRODUCT_INTENTS:
+        reported.add("account")
+    if intent in PAYEE_INTENTS:
+        reported.add("payee")
+    if intent in EXPENSE_INTENTS:
+        reported.add("expense_category")
+    if intent in INCOME_INTENTS:
+        reported.add("income_category")
+    if intent in PRODUCT_INTENTS:
+        reported.add("product")
+    return Reading(frozenset(reported), held=frozenset({"payee"} - reported))
+
+
+def find_all(text: str, reading: Reading, today: Optional[date] = None) -> List[Entity]:
+    """What the finders of ``reading`` find, finder by finder in ``FINDERS`` order."""
+    reported: List[Entity] = []
+    held: List[Entity] = []
+    for name, finder in FINDERS:
+        if name not in reading.reported and name not in reading.held:
+            continue
+        found = finder(text, today, [*reported, *held])
+        if reading.exclusive:
+            found = _unclaimed(found, reported)
+        (reported if name in reading.reported else held).extend(found)
+    return reported
+
+
+def _unclaimed(found: Sequence[Entity], reported: Sequence[Entity]) -> List[Entity]:
+    """``found`` minus what overlaps a reported entity or repeats a reported category
+    ("超市买东西" is one 购物, not two)."""
+    out: List[Entity] = []
+    for e in found:
+        earlier = [*reported, *out]
+        if any(e.overlaps(r) for r in earlier):
+            continue
+        if e.entity == "category" and any(r.entity == "category" and r.value == e.value for r in earlier):
+            continue
+        out.append(e)
+    return out
+
+
 def extract(
     text: str, intent: Optional[str] = None, today: Optional[date] = None, learned: Sequence[Entity] = ()
 ) -> List[Entity]:
     """All entities of ``text`` for the predicted ``intent``; ``learned`` are DIET's payee/product guesses."""
-    entities: List[Entity] = []
-    if intent not in PRODUCT_INTENTS:
-        entities += find_accounts(text)
-    entities += [
-        Entity(t.start, t.end, "time", t.value)
-        for t in find_times(text, today)
-        if not any(Entity(t.start, t.end, "time", None).overlaps(e) for e in entities)
-    ]
-    payees = [p for p in find_payees(text, entities) if _plausible_name(p.value)]
-    if intent in PAYEE_INTENTS:
-        entities += payees
-    entities += find_money(text, entities + payees)
-    if intent in EXPENSE_INTENTS or intent in INCOME_INTENTS:
-        direction = "income" if intent in INCOME_INTENTS else "expense"
-        seen_values: set = set()
-        for c in find_categories(text, direction):
-            if c.value not in seen_values and not any(c.overlaps(e) for e in entities):
-                seen_values.add(c.value)  # "超市买东西" is one 购物, not two
-                entities.append(c)
-    if intent in PRODUCT_INTENTS:
-        entities += [p for p in find_products(text) if not any(p.overlaps(e) for e in entities)]
+    entities = find_all(text, reading_for(intent), today)
     for guess in learned:
         if any(guess.overlaps(e) for e in entities):
             continue
@@ -429,9 +485,4 @@ def _plausible_name(value: Any) -> bool:
 
 def boundary_entities(text: str) -> List[Entity]:
     """Every span a rule recognizes, whatever the intent: the tokenizer must not cut through them."""
-    found: List[Entity] = [*find_accounts(text)]
-    found += [Entity(t.start, t.end, "time", t.value) for t in find_times(text)]
-    found += [p for p in find_payees(text, found) if _plausible_name(p.value)]
-    found += find_money(text, found)
-    found += find_categories(text, "expense") + find_categories(text, "income") + find_products(text)
-    return found
+    return find_all(text, EVERY_SPAN)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, Optional, Tuple
+from typing import Dict, Optional, Tuple, Union
 
 from assistant.base.spans import longest_matches
 
@@ -28,8 +28,9 @@ _WECHAT = ("微信支付（财付通）", "微信 App 的“我-服务-钱包”
 _QUICKPAY = ("可以在我行 App“快捷支付管理”中查看或解绑储蓄卡与第三方支付的绑定", "app://quick-pay")
 _OTHER_BANK = ("其他银行", "该银行的 App、客服热线或网点")
 
-# name → (owner, where, nearest service text, nearest deep link)
-_TABLE: Dict[str, Tuple[str, str, str, str]] = {
+# name → (owner, where) or (owner, where, nearest service text, nearest deep link)
+_Row = Union[Tuple[str, str], Tuple[str, str, str, str]]
+_TABLE: Dict[str, _Row] = {
     "花呗": (*_ALIPAY, *_QUICKPAY),
     "借呗": (*_ALIPAY, "如需借款，可以了解我行的消费贷款", "app://loans"),
     "余额宝": (*_ALIPAY, "如需理财，可以看看我行的现金管理类理财", "app://wealth/products"),

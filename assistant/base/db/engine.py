@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -11,7 +12,9 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from assistant.base.db.models import Base
+from assistant.base.db.migrate import upgrade_database
+
+log = logging.getLogger(__name__)
 
 
 def make_engine(url: str) -> Engine:
@@ -43,10 +46,10 @@ def make_engine(url: str) -> Engine:
 
 @lru_cache(maxsize=8)
 def engine_for(url: str) -> Engine:
-    """One engine (and connection pool) per URL per process."""
-    engine = make_engine(url)
-    Base.metadata.create_all(engine)
-    return engine
+    """One engine (and connection pool) per URL per process, on a database brought to the newest
+    schema first (``upgrade_database``: locked, and a quick look when it is already there)."""
+    log.info("database %s", upgrade_database(url))
+    return make_engine(url)
 
 
 def session_factory(url: str) -> sessionmaker:

@@ -1,6 +1,16 @@
-"""The bank's tables. Money is always integer cents (``*_cents``), never float."""
+"""Every table of the application database, in one metadata so that one chain of migrations
+(``migrations/``) describes it. Who writes what:
+
+- the bank (assistant/bank): customers, accounts, payees and aliases, transactions, transfers,
+  book records, verification codes, audit log;
+- search (search_index/clicks.py): search clicks;
+- the service desk (assistant/desk): chat turns, handoffs and their messages, the trainers' NLU inbox.
+
+Money is always integer cents (``*_cents``), never float; times are naive UTC (``clock.utcnow``)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -14,15 +24,13 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    event,
-    inspect,
 )
-from sqlalchemy.engine import Connection
 from sqlalchemy.orm import declarative_base, relationship
 
 from assistant.base.clock import utcnow
 
-Base = declarative_base()
+# Any: SQLAlchemy 1.4 (pinned by Rasa) has no types, so mypy cannot know the declarative base's class.
+Base: Any = declarative_base()
 
 
 class Customer(Base):
@@ -175,18 +183,17 @@ class VerificationCode(Base):
     used = Column(Boolean, nullable=False, default=False)
 
 
-@event.listens_for(Base.metadata, "before_create")
-def _replace_clear_code_table(_metadata: object, connection: Connection, **_: object) -> None:
-    """A database made before codes were hashed keeps them in a clear ``code`` column: replace that
-    table (a code lives five minutes, nothing of value is lost) so no old code stays readable."""
-    inspector = inspect(connection)
-    if not inspector.has_table(VerificationCode.__tablename__):
-        return
-    if "code_hash" not in {c["name"] for c in inspector.get_columns(VerificationCode.__tablename__)}:
-        VerificationCode.__table__.drop(connection)
-        VerificationCode.__table__.create(connection)
+class AuditLog(Base):
+    __tablename__ = "audit_log"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+    actor = Column(String(64), nullable=False)
+    action = Column(String(64), nullable=False)
+    detail = Column(Text, nullable=False, default="")
 
 
+# ------------------------------------------------------------------ search
 class SearchClick(Base):
     """A search result the customer opened: learns popularity and personal preference."""
 
@@ -200,16 +207,7 @@ class SearchClick(Base):
     at = Column(DateTime, nullable=False, default=utcnow)
 
 
-class AuditLog(Base):
-    __tablename__ = "audit_log"
-
-    id = Column(Integer, primary_key=True)
-    at = Column(DateTime, nullable=False, default=utcnow, index=True)
-    actor = Column(String(64), nullable=False)
-    action = Column(String(64), nullable=False)
-    detail = Column(Text, nullable=False, default="")
-
-
+# ------------------------------------------------------------------ service desk
 class ChatTurn(Base):
     """One customer message and how it was handled: the source of the admin statistics."""
 

@@ -1,14 +1,19 @@
-"""Setup step: the application database at the schema of this release, with the demo data."""
+"""Setup step: the application database at the schema of this release (Alembic migrations, run in
+place on an existing database), with the demo data."""
 
 from __future__ import annotations
 
 from assistant.bank.seed import seed_demo_data
 from assistant.base.config import Settings
 from assistant.base.db.engine import session_scope
+from assistant.base.db.migrate import upgrade_database
 from assistant.ops.steps.console import say
 
 
 def ensure_database(settings: Settings) -> None:
+    """Upgrade (or create) the schema, then seed the demo customers into an empty database.
+    A database no revision describes stops the setup with the migration's explanation."""
+    say(f"database schema: {upgrade_database(settings.database_url)}")
     with session_scope(settings.database_url, write=True) as session:
         if seed_demo_data(session):
             say("database created and demo data seeded")
