@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -24,6 +23,7 @@ from actions.history import period_label
 from actions.task_form import optional_int
 from assistant.bank.book import by_category
 from assistant.bank.types import BankError, BookEntry
+from assistant.base import clock
 from assistant.base.money import format_cny
 
 REFERS_TO_RECORD = re.compile(r"那笔|刚才|刚刚|上一笔|记的|这笔|上笔")
@@ -56,7 +56,7 @@ class ActionRecordBook(Action):
                 "income" if income else "expense",
                 cents,
                 category.get("value") if category else ("其他收入" if income else "其他"),
-                span[0] if span else date.today(),
+                span[0] if span else clock.local_today(),
                 entity_text(tracker, category) if category else "",
             )
         except BankError as err:
@@ -127,7 +127,7 @@ class ActionSpendingSummary(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
         customer = customer_id(tracker)
-        today = date.today()
+        today = clock.local_today()
         start, end = time_range(tracker) or (today.replace(day=1), today)
         income = bool(INCOME_WORDS.search(latest_text(tracker)))
         category = last_entity(tracker, "category")

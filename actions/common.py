@@ -1,4 +1,4 @@
-"""What every action needs: the verified customer, the bank service, entities of the latest message."""
+"""What every action needs: the verified customer, the bank, entities of the latest message."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
+from assistant.bank.protocol import CoreBanking
 from assistant.bank.service import BankService
 from assistant.bank.types import EARLIEST_DATE, LATEST_DATE, AccountView
 from assistant.base.config import Settings
@@ -20,9 +21,22 @@ def settings() -> Settings:
     return Settings.from_env()
 
 
+_replacement: Optional[CoreBanking] = None
+
+
 @lru_cache(maxsize=1)
-def bank() -> BankService:
-    return BankService(settings().database_url)
+def bank() -> CoreBanking:
+    """The bank the actions call: BankService on the configured database, unless ``use_bank`` put another
+    CoreBanking in its place. Cached; ``bank.cache_clear()`` picks up changed settings."""
+    return _replacement if _replacement is not None else BankService(settings().database_url)
+
+
+def use_bank(replacement: Optional[CoreBanking]) -> None:
+    """Make the actions call ``replacement`` (an InMemoryBank in tests); None restores the default.
+    A module-level setting, not a context variable: actions may run in another thread than the caller."""
+    global _replacement
+    _replacement = replacement
+    bank.cache_clear()
 
 
 def customer_id(tracker: Tracker) -> str:

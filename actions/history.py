@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_from_entity, bank, customer_id, last_entity, time_range
+from assistant.base import clock
 from assistant.base.money import format_cny
 
 SHOWN = 10
@@ -29,8 +30,9 @@ class ActionQueryTransactions(Action):
         customer = customer_id(tracker)
         payee = last_entity(tracker, "payee")
         # Without a period: the last 30 days, or the whole history when asking about one person.
-        default_start = None if payee else date.today() - timedelta(days=29)
-        start, end = time_range(tracker) or (default_start, date.today())
+        today = clock.local_today()
+        default_start = None if payee else today - timedelta(days=29)
+        start, end = time_range(tracker) or (default_start, today)
         filters: Dict[str, Any] = {"start": start, "end": end, "size": SHOWN}
         described = [period_label(start, end) if start else "全部记录中"]
         if payee:

@@ -4,7 +4,6 @@ pending, "刚才那笔成功了吗". Always the ledger's answer, never a re-quot
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Action, Tracker
@@ -14,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import bank, customer_id, customer_words
 from actions.summaries import last_summary_key, summary_key_said
 from assistant.bank.outcomes import Outcome
+from assistant.base import clock
 from assistant.base.money import format_cny
 
 WHAT = {"transfer": "转账", "repayment": "还款"}
@@ -31,14 +31,15 @@ LATEST_BUTTONS = [
 
 
 def describe(outcome: Outcome, retry: bool = True) -> str:
-    """ "这笔转账已于 10:32 成功，¥100.00 转给张三（…）。" — from the stored record only."""
+    """ "这笔转账已于 10:32 成功，¥100.00 转给张三（…）。" — from the stored record only, on the bank's
+    wall clock (the record is UTC; "today" is the customer's)."""
     if outcome.card is not None:
         return f"这笔挂失已办理成功：{outcome.card.label}已冻结，资金未发生其他变动。"
     receipt = outcome.receipt
     assert receipt is not None
-    at = receipt.created_at
+    at = clock.to_local(receipt.created_at) if receipt.created_at else None
     when = (
-        (f"已于 {at:%H:%M} " if at.date() == date.today() else f"已于 {at.month}月{at.day}日 {at:%H:%M} ")
+        (f"已于 {at:%H:%M} " if at.date() == clock.local_today() else f"已于 {at.month}月{at.day}日 {at:%H:%M} ")
         if at
         else "已"
     )

@@ -19,6 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import bank, customer_id, customer_words, last_entity, time_range
 from actions.outcomes import latest_outcome_reply
 from actions.services import HUMAN_BUTTON, knowledge
+from assistant.base import clock
 from search_index.service import SearchUnavailable
 
 RECENT_DAYS = 7
@@ -102,11 +103,12 @@ def topic_of(text: str, hinted: Optional[str] = None) -> Tuple[str, str, Tuple[s
 
 
 def _window(tracker: Tracker, days: int) -> Tuple[date, date]:
+    today = clock.local_today()
     found = time_range(tracker)
     if found:
         start, end = found
-        return start - timedelta(days=1), min(end + timedelta(days=1), date.today())
-    return date.today() - timedelta(days=days - 1), date.today()
+        return start - timedelta(days=1), min(end + timedelta(days=1), today)
+    return today - timedelta(days=days - 1), today
 
 
 def _posting_line(item: Dict[str, Any]) -> str:

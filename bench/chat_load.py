@@ -29,13 +29,14 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import aiohttp
 
+from assistant.base import clock
 from bench.common import percentile
 
 BUSY_MARK = "系统繁忙"
@@ -119,7 +120,7 @@ def seed_customers(database_url: str, ids: Sequence[str]) -> int:
     from assistant.base.db.engine import session_scope
     from assistant.base.db.models import Account, Customer, Payee, PayeeAlias, Transaction
 
-    opened = datetime.combine(date.today() - timedelta(days=30), dtime(8))
+    opened = clock.to_utc(datetime.combine(clock.local_today() - timedelta(days=30), dtime(8)))
     made = 0
     with session_scope(database_url, write=True) as session:
         for n, cid in enumerate(ids):

@@ -1,14 +1,18 @@
-"""Transaction history queries, always scoped to one customer."""
+"""Transaction history queries, always scoped to one customer.
+
+Days are the bank's days (a 00:30 Beijing posting is stored at 16:30 UTC the day before and belongs
+to "today"), and posting times are shown on the bank's wall clock."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date
 from typing import Any, Dict, List, Optional, Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from assistant.base import clock
 from assistant.base.db.models import Account, Transaction
 from assistant.base.money import format_cny
 
@@ -26,10 +30,11 @@ class HistoryPage:
 
 
 def transaction_json(t: Transaction, last4: str) -> Dict[str, Any]:
+    """One posting as the customer sees it: ``posted_at`` on the bank's wall clock, without an offset."""
     return {
         "id": t.id,
         "account_last4": last4,
-        "posted_at": t.posted_at.isoformat(timespec="seconds"),
+        "posted_at": clock.local_iso(t.posted_at),
         "amount_cents": t.amount_cents,
         "amount": format_cny(t.amount_cents),
         "kind": t.kind,
@@ -60,9 +65,9 @@ def query(
     if account_id is not None:
         conditions.append(Transaction.account_id == account_id)
     if start is not None:
-        conditions.append(Transaction.posted_at >= datetime.combine(start, time.min))
+        conditions.append(Transaction.posted_at >= clock.day_bounds_utc(start)[0])
     if end is not None:
-        conditions.append(Transaction.posted_at < datetime.combine(end + timedelta(days=1), time.min))
+        conditions.append(Transaction.posted_at < clock.day_bounds_utc(end)[1])
     if counterparty:
         conditions.append(Transaction.counterparty == counterparty)
     if kinds:
@@ -99,7 +104,8 @@ SPENDING_KINDS = ("purchase", "transfer_out")
 
 
 def spending_by_category(session: Session, customer_id: str, start: date, end: date) -> Dict[str, int]:
-    """Card and account spending per category over a period, in cents (positive)."""
+    """Card and account spending per category over the bank's days ``start`` … ``end``, in cents (positive)."""
+    since, until = clock.day_bounds_utc(start, end)
     rows = session.execute(
         select(Transaction.category, func.sum(Transaction.amount_cents))
         .where(
@@ -107,8 +113,8 @@ def spending_by_category(session: Session, customer_id: str, start: date, end: d
             Transaction.amount_cents < 0,
             Transaction.kind.in_(SPENDING_KINDS),
             Transaction.category.notin_(("", "其他")),
-            Transaction.posted_at >= datetime.combine(start, time.min),
-            Transaction.posted_at < datetime.combine(end + timedelta(days=1), time.min),
+            Transaction.posted_at >= since,
+            Transaction.posted_at < until,
         )
         .group_by(Transaction.category)
     )

@@ -9,7 +9,7 @@ it and moves nothing.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Optional
 
 from sqlalchemy import func, select
@@ -25,6 +25,7 @@ from assistant.bank.types import (
     Receipt,
     TransferQuote,
 )
+from assistant.base import clock
 from assistant.base.db.models import Account, AuditLog, Payee, Transaction, Transfer, VerificationCode
 from assistant.base.money import format_cny
 
@@ -78,8 +79,10 @@ def post(
     category: str = "",
     memo: str = "",
     transfer_id: Optional[int] = None,
+    at: Optional[datetime] = None,
 ) -> Transaction:
-    """Book one posting and update the account: debit accounts hold money, credit cards owe it."""
+    """Book one posting and update the account: debit accounts hold money, credit cards owe it.
+    ``at`` (naive UTC, default now) lets a transfer's postings carry the transfer's own time."""
     if account.kind == "debit":
         account.balance_cents += amount_cents
     else:
@@ -87,7 +90,7 @@ def post(
     row = Transaction(
         account_id=account.id,
         customer_id=account.customer_id,
-        posted_at=datetime.now(),
+        posted_at=at or clock.utcnow(),
         amount_cents=amount_cents,
         balance_after_cents=account.balance_cents,
         kind=kind,
@@ -101,15 +104,16 @@ def post(
 
 
 def sent_today_cents(session: Session, customer_id: str, day: Optional[date] = None) -> int:
-    """Money sent to other people today (own-account moves and repayments do not count)."""
-    start = datetime.combine(day or date.today(), time.min)
+    """Money sent to other people on the bank's ``day`` (default today; own-account moves and repayments
+    do not count): the limit resets at the customer's midnight, not at UTC's."""
+    start, end = clock.day_bounds_utc(day or clock.local_today())
     total = session.scalar(
         select(func.coalesce(func.sum(Transfer.amount_cents), 0)).where(
             Transfer.customer_id == customer_id,
             Transfer.status == "completed",
             Transfer.to_payee_id.isnot(None),
             Transfer.created_at >= start,
-            Transfer.created_at < start + timedelta(days=1),
+            Transfer.created_at < end,
         )
     )
     return int(total or 0)
@@ -274,18 +278,19 @@ def execute(
         amount_cents=amount_cents,
         fee_cents=q.fee_cents,
         status="completed",
-        created_at=datetime.now(),
+        created_at=clock.utcnow(),
     )
     session.add(record)
     session.flush()  # the unique key is claimed here; a concurrent twin fails on it
     category = "人情" if payee_id else "其他"
     out_kind = "repayment" if kind == "repayment" else "transfer_out"
     if q.payee is not None:
-        post(session, source, -amount_cents, out_kind, q.payee.name, category, "转账", record.id)
+        post(session, source, -amount_cents, out_kind, q.payee.name, category, "转账", record.id, at=record.created_at)
     else:
         target = own_account(session, customer_id, to_account_id, lock=True)  # type: ignore[arg-type]
         memo = "信用卡还款" if kind == "repayment" else "本人账户互转"
-        post(session, source, -amount_cents, out_kind, f"本人{account_view(target).label}", category, memo, record.id)
+        to_self = f"本人{account_view(target).label}"
+        post(session, source, -amount_cents, out_kind, to_self, category, memo, record.id, at=record.created_at)
         post(
             session,
             target,
@@ -295,6 +300,7 @@ def execute(
             category,
             memo,
             record.id,
+            at=record.created_at,
         )
     session.add(
         AuditLog(

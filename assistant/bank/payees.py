@@ -21,15 +21,6 @@ def payees_of(session: Session, customer_id: str) -> List[Payee]:
     )
 
 
-def payee_names(session: Session, customer_id: str) -> List[str]:
-    """Every name and alias a customer may call their payees by."""
-    names: List[str] = []
-    for payee in payees_of(session, customer_id):
-        names.append(payee.name)
-        names.extend(a.alias for a in payee.aliases)
-    return names
-
-
 def find_payee(session: Session, customer_id: str, said: str) -> Optional[Payee]:
     """The customer's payee called ``said`` (name or alias, optional leading 我); None if unknown."""
     said = said.strip()

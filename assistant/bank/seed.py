@@ -1,7 +1,8 @@
 """Demo customers, accounts, payees and a few months of history, created on first run.
 
-Dates are relative to the day of seeding so that "上个月的流水" always has
-something to show. Balances are the documented ones; history is generated
+Dates are relative to the day of seeding (the bank's today) so that "上个月的流水"
+always has something to show; times are written on the bank's wall clock (salary at 09:00)
+and stored, like every time, as naive UTC. Balances are the documented ones; history is generated
 backwards from them, and each account starts with an opening posting so that
 the postings of an account always sum to its balance (debit) or to minus the
 amount owed (credit).
@@ -16,6 +17,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from sqlalchemy.orm import Session
 
+from assistant.base import clock
 from assistant.base.db.models import Account, Customer, Payee, PayeeAlias, Transaction
 
 DEMO_PAYEES: Sequence[Tuple[str, str, str, Sequence[str]]] = (
@@ -53,11 +55,16 @@ def statement_dates(today: date, statement_day: int = 5) -> Tuple[date, date]:
     return stmt, next_month
 
 
+def _at(day: date, hour: int, minute: int = 0) -> datetime:
+    """``hour:minute`` of ``day`` on the bank's wall clock, as stored (naive UTC)."""
+    return clock.to_utc(datetime.combine(day, time(hour, minute)))
+
+
 def seed_demo_data(session: Session, today: Optional[date] = None) -> bool:
     """Create the demo data unless it is already there; returns True when it seeded."""
     if session.get(Customer, "demo") is not None:
         return False
-    today = today or date.today()
+    today = today or clock.local_today()
     stmt_date, due_date = statement_dates(today)
 
     demo = Customer(id="demo", name="张伟", phone="13800001234")
@@ -105,7 +112,7 @@ def seed_demo_data(session: Session, today: Optional[date] = None) -> bool:
             name=name,
             bank=bank,
             account_number=number,
-            created_at=datetime.combine(today - timedelta(days=400), time(9)),
+            created_at=_at(today - timedelta(days=400), 9),
         )
         payee.aliases = [PayeeAlias(alias=a) for a in aliases]
         payees[name] = payee
@@ -124,9 +131,6 @@ def _demo_history(today: date, salary: Account, savings: Account, credit: Accoun
     start = today - timedelta(days=120)
     out: List[_Posting] = []
 
-    def at(day: date, hour: int, minute: int = 0) -> datetime:
-        return datetime.combine(day, time(hour, minute))
-
     dining = [
         ("美团外卖", 25, 60),
         ("星巴克", 30, 45),
@@ -141,25 +145,25 @@ def _demo_history(today: date, salary: Account, savings: Account, credit: Accoun
     day = start
     while day < today:
         if day.day == 10:
-            out.append(_Posting(salary, at(day, 9), 1_850_000, "salary", "北京星辰科技有限公司", "工资", "工资"))
+            out.append(_Posting(salary, _at(day, 9), 1_850_000, "salary", "北京星辰科技有限公司", "工资", "工资"))
         if day.day == 1:
-            out.append(_Posting(salary, at(day, 10), -420_000, "transfer_out", "房东王先生", "居住", "房租"))
+            out.append(_Posting(salary, _at(day, 10), -420_000, "transfer_out", "房东王先生", "居住", "房租"))
         if day.day == 12:
-            out.append(_Posting(salary, at(day, 20), -200_000, "transfer_out", "妈妈", "人情", "生活费"))
-            out.append(_Posting(salary, at(day, 20, 30), -100_000, "transfer_out", "本人尾号1024", "其他", "存钱"))
-            out.append(_Posting(savings, at(day, 20, 30), 100_000, "transfer_in", "本人尾号6688", "其他", "存钱"))
+            out.append(_Posting(salary, _at(day, 20), -200_000, "transfer_out", "妈妈", "人情", "生活费"))
+            out.append(_Posting(salary, _at(day, 20, 30), -100_000, "transfer_out", "本人尾号1024", "其他", "存钱"))
+            out.append(_Posting(savings, _at(day, 20, 30), 100_000, "transfer_in", "本人尾号6688", "其他", "存钱"))
         if day.day == 18:
-            out.append(_Posting(salary, at(day, 12), -12_800, "purchase", "中国移动", "通讯", "话费充值"))
+            out.append(_Posting(salary, _at(day, 12), -12_800, "purchase", "中国移动", "通讯", "话费充值"))
         if day.day == 22:
-            out.append(_Posting(salary, at(day, 9), -560_000, "repayment", "信用卡尾号3321", "其他", "信用卡还款"))
-            out.append(_Posting(credit, at(day, 9), 560_000, "repayment", "储蓄卡尾号6688", "其他", "还款"))
+            out.append(_Posting(salary, _at(day, 9), -560_000, "repayment", "信用卡尾号3321", "其他", "信用卡还款"))
+            out.append(_Posting(credit, _at(day, 9), 560_000, "repayment", "储蓄卡尾号6688", "其他", "还款"))
         for _ in range(rng.choice((1, 1, 2))):
             name, lo, hi = rng.choice(dining)
             acct = credit if rng.random() < 0.3 else salary
             out.append(
                 _Posting(
                     acct,
-                    at(day, rng.choice((8, 12, 13, 19))),
+                    _at(day, rng.choice((8, 12, 13, 19))),
                     -rng.randint(lo * 100, hi * 100),
                     "purchase",
                     name,
@@ -168,11 +172,11 @@ def _demo_history(today: date, salary: Account, savings: Account, credit: Accoun
             )
         if rng.random() < 0.5:
             name, lo, hi = rng.choice(transport)
-            out.append(_Posting(salary, at(day, 18, 30), -rng.randint(lo * 100, hi * 100), "purchase", name, "交通"))
+            out.append(_Posting(salary, _at(day, 18, 30), -rng.randint(lo * 100, hi * 100), "purchase", name, "交通"))
         if rng.random() < 0.25:
             name, lo, hi = rng.choice(shopping)
             acct = credit if rng.random() < 0.6 else salary
-            out.append(_Posting(acct, at(day, 21), -rng.randint(lo * 100, hi * 100), "purchase", name, "购物"))
+            out.append(_Posting(acct, _at(day, 21), -rng.randint(lo * 100, hi * 100), "purchase", name, "购物"))
         day += timedelta(days=1)
 
     # Earlier transfers to saved payees: 张三, 王芳 and 妈妈 have history; 李四 and 刘洋 none.
@@ -183,13 +187,13 @@ def _demo_history(today: date, salary: Account, savings: Account, credit: Accoun
         (9, "张三", 30_000, ""),
     ):
         day = today - timedelta(days=offset)
-        out.append(_Posting(salary, at(day, 15), -cents, "transfer_out", name, "人情", memo))
+        out.append(_Posting(salary, _at(day, 15), -cents, "transfer_out", name, "人情", memo))
     return out
 
 
 def _write_postings(session: Session, postings: List[_Posting], accounts: List[Account], today: date) -> None:
     """Walk each account backwards from its final balance to fill balance_after."""
-    opening_day = datetime.combine(today - timedelta(days=121), time(8))
+    opening_day = _at(today - timedelta(days=121), 8)
     for account in accounts:
         own = sorted((p for p in postings if p.account is account), key=lambda p: p.at)
         # Debit: balance grows with the amount. Credit: owed shrinks with the amount.

@@ -1,20 +1,23 @@
-"""BankService: the interface the actions and the gateway call.
+"""BankService: ``CoreBanking`` (assistant.bank.protocol, the operations the actions and the gateway
+call) on the project's database.
 
-It is what a real core-banking adapter would implement later (see ``CoreBanking``);
-this implementation keeps the ledger in the project's database. Every method is one
-unit of work and returns plain values.
+A real core-banking adapter would implement the same protocol; ``InMemoryBank`` (assistant.bank.memory)
+does, for tests without a database. Every method is one unit of work and returns plain values.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Dict, List, Optional, Protocol
+from typing import Dict, List, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from assistant.bank import book, cards, history, ledger, outcomes, verification
+from assistant.bank.history import HistoryPage
+from assistant.bank.outcomes import Outcome
 from assistant.bank.payees import find_payee, payees_of
+from assistant.bank.protocol import CoreBanking, named_account, primary_debit
 from assistant.bank.types import (
     AccountView,
     BankError,
@@ -25,42 +28,15 @@ from assistant.bank.types import (
     Receipt,
     TransferQuote,
 )
+from assistant.base.clock import iso_utc
 from assistant.base.db.engine import session_scope
 from assistant.base.db.models import Account
 
 
-class CoreBanking(Protocol):
-    """The operations the assistant needs from a bank."""
-
-    def accounts(self, customer_id: str) -> List[AccountView]: ...
-    def payees(self, customer_id: str) -> List[PayeeView]: ...
-    def quote_transfer(
-        self,
-        customer_id: str,
-        from_account_id: int,
-        amount_cents: int,
-        payee_id: Optional[int] = None,
-        to_account_id: Optional[int] = None,
-        kind: str = "transfer",
-    ) -> TransferQuote: ...
-    def send_code(self, customer_id: str, purpose: str, what: str) -> None: ...
-    def check_code(self, customer_id: str, purpose: str, entered: str) -> CodeCheck: ...
-    def execute_transfer(
-        self,
-        customer_id: str,
-        key: str,
-        from_account_id: int,
-        amount_cents: int,
-        payee_id: Optional[int] = None,
-        to_account_id: Optional[int] = None,
-        kind: str = "transfer",
-    ) -> Receipt: ...
-    def credit_bill(self, customer_id: str, account_id: int) -> CreditBill: ...
-    def freeze_card(self, customer_id: str, account_id: int, key: str) -> AccountView: ...
-
-
 class BankService:
-    """CoreBanking on the local SQL ledger (SQLite by default, PostgreSQL by DATABASE_URL)."""
+    """CoreBanking on the local SQL ledger (SQLite by default, PostgreSQL by DATABASE_URL).
+
+    It does not inherit the protocol: the assignment at the end of this module is where mypy checks it."""
 
     def __init__(self, database_url: str, outbox_key: Optional[bytes] = None) -> None:
         """``outbox_key``: encrypts codes for the dev outbox; by default derived in dev, None in prod."""
@@ -77,24 +53,10 @@ class BankService:
         self, customer_id: str, last4: Optional[str] = None, kind: Optional[str] = None, nickname: Optional[str] = None
     ) -> Optional[AccountView]:
         """The account the customer named: by last four digits, nickname (工资卡) or kind (信用卡)."""
-        accounts = self.accounts(customer_id)
-        if last4:
-            return next((a for a in accounts if a.last4 == last4), None)
-        if nickname:
-            named = next((a for a in accounts if a.nickname == nickname), None)
-            if named:
-                return named
-        if kind:
-            of_kind = [a for a in accounts if a.kind == kind]
-            return next((a for a in of_kind if a.is_primary), of_kind[0] if of_kind else None)
-        return None
+        return named_account(self.accounts(customer_id), last4, kind, nickname)
 
     def primary_account(self, customer_id: str) -> Optional[AccountView]:
-        accounts = self.accounts(customer_id)
-        return next(
-            (a for a in accounts if a.is_primary and a.kind == "debit"),
-            next((a for a in accounts if a.kind == "debit"), None),
-        )
+        return primary_debit(self.accounts(customer_id))
 
     def payees(self, customer_id: str) -> List[PayeeView]:
         with session_scope(self.url) as s:
@@ -163,8 +125,8 @@ class BankService:
                     "code": code,
                     "purpose": c.purpose,
                     "message": c.message.replace(verification.CODE_MASK, code, 1) if code else c.message,
-                    "sent_at": c.created_at.isoformat(timespec="seconds"),
-                    "expires_at": c.expires_at.isoformat(timespec="seconds"),
+                    "sent_at": iso_utc(c.created_at),
+                    "expires_at": iso_utc(c.expires_at),
                 }
                 for c, code in sent
             ]
@@ -179,9 +141,34 @@ class BankService:
             return cards.freeze(s, customer_id, account_id, key)
 
     # ------------------------------------------------------------------ history and bookkeeping
-    def history(self, customer_id: str, **filters: object) -> history.HistoryPage:
+    def history(
+        self,
+        customer_id: str,
+        *,
+        account_id: Optional[int] = None,
+        start: Optional[date] = None,
+        end: Optional[date] = None,
+        counterparty: Optional[str] = None,
+        category: Optional[str] = None,
+        keyword: Optional[str] = None,
+        page: int = 1,
+        size: int = 20,
+        kinds: Optional[Sequence[str]] = None,
+    ) -> HistoryPage:
         with session_scope(self.url) as s:
-            return history.query(s, customer_id, **filters)  # type: ignore[arg-type]
+            return history.query(
+                s,
+                customer_id,
+                account_id=account_id,
+                start=start,
+                end=end,
+                counterparty=counterparty,
+                category=category,
+                keyword=keyword,
+                page=page,
+                size=size,
+                kinds=kinds,
+            )
 
     def spending_by_category(self, customer_id: str, start: date, end: date) -> Dict[str, int]:
         with session_scope(self.url) as s:
@@ -219,7 +206,7 @@ class BankService:
             return book.records(s, customer_id, start, end, category, direction)
 
     # ------------------------------------------------------------------ outcomes of executed requests
-    def outcome(self, customer_id: str, key: str, freeze: bool = True) -> Optional[outcomes.Outcome]:
+    def outcome(self, customer_id: str, key: str, freeze: bool = True) -> Optional[Outcome]:
         """What the request with this key did, if it ran (a key of another customer: nothing)."""
         with session_scope(self.url) as s:
             try:
@@ -227,9 +214,12 @@ class BankService:
             except BankError:
                 return None
 
-    def latest_outcome(self, customer_id: str) -> Optional[outcomes.Outcome]:
+    def latest_outcome(self, customer_id: str) -> Optional[Outcome]:
         with session_scope(self.url) as s:
             return outcomes.latest_outcome(s, customer_id)
 
+
+# The static check: mypy verifies here that BankService has every CoreBanking method with a compatible signature.
+_IS_CORE_BANKING: type[CoreBanking] = BankService
 
 __all__ = ["BankService", "BankError", "CoreBanking"]

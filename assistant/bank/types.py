@@ -127,7 +127,7 @@ class Receipt:
     fee_cents: int
     from_account: AccountView
     recipient_label: str
-    created_at: datetime
+    created_at: datetime  # naive UTC as stored; clock.to_local before showing it
     replayed: bool = False  # True when the idempotency key had already been used: nothing moved now
 
     def to_json(self) -> Dict[str, Any]:

@@ -4,6 +4,9 @@ A code is never stored in clear: the row keeps a salted scrypt hash (checked in 
 and the SMS text with the code starred out. Only in dev, where no SMS is really sent, the code is
 also kept encrypted (AES-GCM, key derived from the JWT secret by HKDF) so that the dev outbox can
 show what the "phone" received; in prod nothing readable is kept.
+
+Times (``now``, created_at, expires_at) are naive UTC from the one clock, so expiry is compared in
+UTC whatever zone the bank or the machine is in.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from assistant.bank.types import CODE_MAX_ATTEMPTS, CODE_TTL_SECONDS, CodeCheck
+from assistant.base import clock
 from assistant.base.config import Settings
 from assistant.base.db.models import AuditLog, Customer, VerificationCode
 
@@ -102,7 +106,7 @@ def issue_code(
     outbox_key: Optional[bytes] = None,
 ) -> VerificationCode:
     """Send a new code for ``purpose`` (earlier unused ones for it stop working)."""
-    now = now or datetime.now()
+    now = now or clock.utcnow()
     for old in session.scalars(
         select(VerificationCode).where(
             VerificationCode.customer_id == customer_id,
@@ -134,7 +138,7 @@ def check_code(
     session: Session, customer_id: str, purpose: str, entered: str, now: Optional[datetime] = None
 ) -> CodeCheck:
     """Check the latest code for ``purpose``; each wrong try counts, the third locks it."""
-    now = now or datetime.now()
+    now = now or clock.utcnow()
     row = session.scalar(
         select(VerificationCode)
         .where(VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose)
@@ -173,7 +177,7 @@ def outbox(session: Session, customer_id: str, limit: int = 20) -> List[Verifica
 
 def has_pending_code(session: Session, customer_id: str, purpose: str, now: Optional[datetime] = None) -> bool:
     """A code for ``purpose`` can still be entered (not used, not locked, not expired)."""
-    now = now or datetime.now()
+    now = now or clock.utcnow()
     row = session.scalar(
         select(VerificationCode)
         .where(VerificationCode.customer_id == customer_id, VerificationCode.purpose == purpose)

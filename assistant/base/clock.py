@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import os
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
+from functools import lru_cache
 from typing import Optional, Tuple
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BANK_TIMEZONE_ENV = "BANK_TIMEZONE"
 
@@ -27,13 +28,37 @@ def bank_zone() -> tzinfo:
     name = os.environ.get(BANK_TIMEZONE_ENV, "").strip()
     if name:
         return ZoneInfo(name)
-    local = datetime.now().astimezone().tzinfo
+    machine = _machine_zone(os.environ.get("TZ", ""))
+    if machine is not None:
+        return machine
+    local = datetime.now().astimezone().tzinfo  # the offset in force now: right for zones without DST
     return local if local is not None else timezone.utc
+
+
+@lru_cache(maxsize=8)
+def _machine_zone(tz: str) -> Optional[tzinfo]:
+    """The machine's zone with its DST rules (TZ when it names a zone, else /etc/localtime), so that a
+    summer time read in winter gets the summer offset; None when only the C library knows it."""
+    if tz:
+        try:
+            return ZoneInfo(tz.removeprefix(":"))
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            return None  # a POSIX rule such as "CST-8"
+    try:
+        with open("/etc/localtime", "rb") as tzfile:
+            return ZoneInfo.from_file(tzfile, key="localtime")
+    except (OSError, ValueError):
+        return None
 
 
 def to_local(at: datetime) -> datetime:
     """A stored naive-UTC time as naive wall-clock time in the bank's zone (for display and dates)."""
     return at.replace(tzinfo=timezone.utc).astimezone(bank_zone()).replace(tzinfo=None)
+
+
+def local_iso(at: datetime) -> str:
+    """A stored time as the customer's wall clock in ISO form (2026-11-21T23:30:00), for their APIs."""
+    return to_local(at).isoformat(timespec="seconds")
 
 
 def to_utc(local: datetime) -> datetime:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from assistant.base.clock import iso_utc
+from assistant.base import clock
 from assistant.base.db.models import Handoff, HandoffMessage
 from assistant.base.masking import mask_sensitive
 from assistant.desk.errors import Conflict, NotFound
@@ -150,7 +149,7 @@ def claim(session: Session, handoff_id: int, agent_id: str) -> Handoff:
     taken = session.execute(
         update(Handoff)
         .where(Handoff.id == handoff_id, Handoff.status == "queued")
-        .values(status="claimed", agent_id=agent_id, claimed_at=datetime.utcnow())
+        .values(status="claimed", agent_id=agent_id, claimed_at=clock.utcnow())
     )
     handoff = session.get(Handoff, handoff_id)
     session.refresh(handoff)
@@ -170,7 +169,7 @@ def end_handoff(session: Session, handoff_id: int, agent_id: str, outcome: str) 
     """closed: the agent finished; returned: the agent hands the customer back to the bot."""
     handoff = owned_handoff(session, handoff_id, agent_id)
     handoff.status = outcome
-    handoff.ended_at = datetime.utcnow()
+    handoff.ended_at = clock.utcnow()
     text = (
         "人工服务已结束，感谢您的耐心。如还有问题，可以继续向我提问。"
         if outcome == "closed"
@@ -215,9 +214,9 @@ def handoff_view(session: Session, handoff: Handoff, position: Optional[int] = N
         "summary": handoff.summary,
         "agent_id": handoff.agent_id,
         "position": queue_position(session, handoff) if position is None else position,
-        "created_at": iso_utc(handoff.created_at),
-        "claimed_at": iso_utc(handoff.claimed_at),
-        "ended_at": iso_utc(handoff.ended_at),
+        "created_at": clock.iso_utc(handoff.created_at),
+        "claimed_at": clock.iso_utc(handoff.claimed_at),
+        "ended_at": clock.iso_utc(handoff.ended_at),
     }
 
 
@@ -228,7 +227,7 @@ def line_view(line: HandoffMessage) -> Dict[str, Any]:
         "sender": line.sender,
         "author": line.author,
         "text": line.text,
-        "at": iso_utc(line.at),
+        "at": clock.iso_utc(line.at),
     }
 
 

@@ -5,13 +5,12 @@ Stored masked; an open item is kept once per text (later misses count on it)."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Any, Dict, List, Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from assistant.base.clock import iso_utc
+from assistant.base import clock
 from assistant.base.db.models import InboxItem
 from assistant.base.masking import mask_sensitive
 from assistant.desk.errors import Conflict, NotFound
@@ -79,7 +78,7 @@ def resolve(
     item.status = status
     item.label_intent = intent
     item.label_entities = json.dumps(entities or [], ensure_ascii=False)
-    item.resolved_at = datetime.utcnow()
+    item.resolved_at = clock.utcnow()
     item.resolved_by = by
     return item
 
@@ -95,5 +94,5 @@ def item_view(item: InboxItem) -> Dict[str, Any]:
         "status": item.status,
         "label_intent": item.label_intent,
         "label_entities": json.loads(item.label_entities or "[]"),
-        "created_at": iso_utc(item.created_at),
+        "created_at": clock.iso_utc(item.created_at),
     }

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Optional
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from assistant.base import clock
 from assistant.base.db.models import ChatTurn
 from assistant.base.masking import mask_sensitive
 
@@ -39,7 +40,7 @@ def log_turn(
 
 def last_turn(session: Session, customer_id: str, within: timedelta) -> Optional[ChatTurn]:
     """The customer's previous message, if it was recent enough to belong to the same exchange."""
-    since = datetime.utcnow() - within
+    since = clock.utcnow() - within
     return session.scalars(
         select(ChatTurn)
         .where(ChatTurn.customer_id == customer_id, ChatTurn.at >= since)

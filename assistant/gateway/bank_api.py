@@ -10,7 +10,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
 from assistant.bank.book import by_category
-from assistant.bank.service import BankService
+from assistant.bank.protocol import CoreBanking
 from assistant.base.money import format_cny
 from assistant.gateway.errors import ApiError
 from assistant.gateway.security import require_role
@@ -20,7 +20,7 @@ bp = Blueprint("bank_api")
 MAX_FILTER_CHARS = 32
 
 
-def _bank(request: Request) -> BankService:
+def _bank(request: Request) -> CoreBanking:
     return request.app.ctx.bank
 
 

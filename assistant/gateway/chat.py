@@ -17,7 +17,6 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
-from assistant.bank.payees import payee_names
 from assistant.base.db.engine import session_scope
 from assistant.base.db.models import HandoffMessage
 from assistant.base.rasa_client import RasaUnavailable, Turn
@@ -142,8 +141,9 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
     try:
         if body.get("asr") is not None:
             hypotheses = read_alternatives(text, body["asr"])
-            with session_scope(request.app.ctx.settings.database_url) as session:
-                names = payee_names(session, customer_id)
+            names = [
+                name for payee in request.app.ctx.bank.payees(customer_id) for name in (payee.name, *payee.aliases)
+            ]
             understood = await understand(hypotheses, names, rasa.parse)
             text = understood.text
         turn = await rasa.send_message(customer_id, text, _metadata(customer_id, understood is not None, body))

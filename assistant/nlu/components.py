@@ -201,7 +201,7 @@ class DomainJiebaTokenizer(Tokenizer):
         boundaries = self._boundaries(message, text) if attribute == TEXT else set()
         fillers = filler_spans(text) if attribute == TEXT else []
         tokens: List[Token] = []
-        for word, start, end in self._jieba.tokenize(text):
+        for _word, start, end in self._jieba.tokenize(text):
             for piece_start, piece_end in _split_at(start, end, boundaries):
                 piece = text[piece_start:piece_end]
                 if not piece.strip() or any(s <= piece_start and piece_end <= e for s, e in fillers):

@@ -1,4 +1,5 @@
-"""Relative time words → ISO date ranges resolved against today (今天, 上周, 三月份, 最近三个月 …)."""
+"""Relative time words → ISO date ranges resolved against today (今天, 上周, 三月份, 最近三个月 …);
+today is the bank's (``clock.local_today``), not the machine's or UTC's."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Callable, Dict, List, Optional, Tuple
 
+from assistant.base import clock
 from assistant.base.spans import longest_first
 from assistant.nlu.amounts import parse_number
 
@@ -100,7 +102,7 @@ def _int(text: Optional[str], default: int) -> Optional[int]:
 
 def find_times(text: str, today: Optional[date] = None) -> List[TimeMatch]:
     """Time expressions in ``text`` with their date ranges; longer matches win overlaps."""
-    today = today or date.today()
+    today = today or clock.local_today()
     found: List[TimeMatch] = []
     for m in _RECENT_RE.finditer(text):
         n = _int(m.group("n"), 1)
