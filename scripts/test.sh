@@ -15,6 +15,8 @@ mkdir -p test-output
 ./scripts/ensure_browser.sh
 TEST_POSTGRES_URL=$(./scripts/ensure_postgres.sh)
 export TEST_POSTGRES_URL
+TEST_REDIS_URL=$(./scripts/ensure_redis.sh)
+export TEST_REDIS_URL
 "$PY" -m assistant.ops.launcher setup
 
 echo "==> rasa data validate"

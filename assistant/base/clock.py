@@ -11,6 +11,7 @@ from typing import Optional, Tuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 BANK_TIMEZONE_ENV = "BANK_TIMEZONE"
+LEGACY_WALLCLOCK_TZ_ENV = "LEGACY_WALLCLOCK_TZ"
 
 
 def utcnow() -> datetime:
@@ -25,14 +26,37 @@ def iso_utc(at: Optional[datetime]) -> Optional[str]:
 
 def bank_zone() -> tzinfo:
     """The zone customers live in (read each call, so tests and operators can set it)."""
-    name = os.environ.get(BANK_TIMEZONE_ENV, "").strip()
-    if name:
-        return ZoneInfo(name)
+    return _named_zone(BANK_TIMEZONE_ENV) or machine_zone()
+
+
+def legacy_wallclock_zone() -> tzinfo:
+    """The zone of the machine that ran release 2026-11, whose bank times were that machine's wall
+    clock (``datetime.now()``): LEGACY_WALLCLOCK_TZ, else this machine's zone — never BANK_TIMEZONE,
+    which says where customers live, not where that server ran."""
+    return _named_zone(LEGACY_WALLCLOCK_TZ_ENV) or machine_zone()
+
+
+def machine_zone() -> tzinfo:
+    """This machine's zone, with its DST rules when the system names it."""
     machine = _machine_zone(os.environ.get("TZ", ""))
     if machine is not None:
         return machine
     local = datetime.now().astimezone().tzinfo  # the offset in force now: right for zones without DST
     return local if local is not None else timezone.utc
+
+
+def _named_zone(variable: str) -> Optional[tzinfo]:
+    name = os.environ.get(variable, "").strip()
+    return ZoneInfo(name) if name else None
+
+
+def check_zones() -> None:
+    """Fail at start, not at a customer's first question, on a zone name that does not exist."""
+    for variable in (BANK_TIMEZONE_ENV, LEGACY_WALLCLOCK_TZ_ENV):
+        try:
+            _named_zone(variable)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"{variable}={os.environ.get(variable)!r} is not a known time zone") from exc
 
 
 @lru_cache(maxsize=8)
@@ -51,9 +75,9 @@ def _machine_zone(tz: str) -> Optional[tzinfo]:
         return None
 
 
-def to_local(at: datetime) -> datetime:
-    """A stored naive-UTC time as naive wall-clock time in the bank's zone (for display and dates)."""
-    return at.replace(tzinfo=timezone.utc).astimezone(bank_zone()).replace(tzinfo=None)
+def to_local(at: datetime, zone: Optional[tzinfo] = None) -> datetime:
+    """A stored naive-UTC time as naive wall-clock time in the bank's zone (or ``zone``)."""
+    return at.replace(tzinfo=timezone.utc).astimezone(zone or bank_zone()).replace(tzinfo=None)
 
 
 def local_iso(at: datetime) -> str:
@@ -61,9 +85,9 @@ def local_iso(at: datetime) -> str:
     return to_local(at).isoformat(timespec="seconds")
 
 
-def to_utc(local: datetime) -> datetime:
-    """A naive wall-clock time in the bank's zone as stored naive UTC."""
-    return local.replace(tzinfo=bank_zone()).astimezone(timezone.utc).replace(tzinfo=None)
+def to_utc(local: datetime, zone: Optional[tzinfo] = None) -> datetime:
+    """A naive wall-clock time in the bank's zone (or ``zone``) as stored naive UTC."""
+    return local.replace(tzinfo=zone or bank_zone()).astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def local_now() -> datetime:

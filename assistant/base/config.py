@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+from typing import Dict, List, Mapping, Optional, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +37,26 @@ class ConfigError(RuntimeError):
     """Raised when the environment describes a setup that must not start."""
 
 
+MAX_RASA_SERVERS = 8
+
+
+def _urls(env: Mapping[str, str], name: str) -> Tuple[str, ...]:
+    """A comma-separated list of http(s) URLs, without trailing slashes."""
+    urls = tuple(u.strip().rstrip("/") for u in env.get(name, "").split(",") if u.strip())
+    bad = [u for u in urls if not re.fullmatch(r"https?://[\w.\-\[\]:]+(/[\w.\-/]*)?", u)]
+    if bad:
+        raise ConfigError(f"{name} must be http(s) URLs separated by commas, got {bad[0]!r}")
+    return urls
+
+
+def _rasa_servers(env: Mapping[str, str]) -> int:
+    """RASA_SERVERS, else one per core (at most four: each server holds the model in memory)."""
+    count = _int(env, "RASA_SERVERS", min(os.cpu_count() or 1, 4))
+    if not 1 <= count <= MAX_RASA_SERVERS:
+        raise ConfigError(f"RASA_SERVERS must be between 1 and {MAX_RASA_SERVERS}, got {count}")
+    return count
+
+
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
     raw = env.get(name, "").strip()
     if not raw:
@@ -56,7 +77,15 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     rasa_port: int = 5005
+    # Rasa servers behind the gateway (ports rasa_port, rasa_port + 1, …): one per core by default, as
+    # one Rasa process keeps one core busy; each holds its own copy of the model (~1.4 GB).
+    rasa_servers: int = 1
+    # Rasa servers elsewhere (RASA_URLS, comma-separated), for deployments where the launcher does not
+    # start them (docs/deployment.md); every gateway must list the same URLs in the same order.
+    rasa_server_urls: Tuple[str, ...] = ()
     actions_port: int = 5055
+    # Where Rasa and the gateway reach the action server (ACTIONS_URL); by default this machine's port.
+    actions_url_configured: str = ""
     # Secrets of the internal hops (gateway → Rasa API / channel, Rasa → action server). The launcher
     # generates fresh ones at every start when they are not configured; they travel in the children's
     # environment only (never on a command line, never in a file or a log).
@@ -81,11 +110,28 @@ class Settings:
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        """The first Rasa server (the one CLI tools ask what model is live)."""
+        return self.rasa_urls[0]
+
+    @property
+    def rasa_urls(self) -> List[str]:
+        if self.rasa_server_urls:
+            return list(self.rasa_server_urls)
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_servers)]
+
+    @property
+    def rasa_servers_file(self) -> Path:
+        """The running stack's Rasa server URLs, left by the launcher for CLI tools (`make train`)."""
+        return self.data_dir / "run" / "rasa-servers.json"
+
+    @property
+    def draining_file(self) -> Path:
+        """Rasa servers being given a new model right now: the gateway sends them no new turn."""
+        return self.data_dir / "run" / "rasa-draining.json"
 
     @property
     def actions_url(self) -> str:
-        return f"http://127.0.0.1:{self.actions_port}"
+        return self.actions_url_configured or f"http://127.0.0.1:{self.actions_port}"
 
     @classmethod
     def from_env(cls, env: Optional[Mapping[str, str]] = None) -> Settings:
@@ -98,6 +144,9 @@ class Settings:
             host=env.get("ASSISTANT_HOST") or "127.0.0.1",
             port=_int(env, "ASSISTANT_PORT", 8000),
             rasa_port=_int(env, "RASA_PORT", 5005),
+            rasa_servers=_rasa_servers(env),
+            rasa_server_urls=_urls(env, "RASA_URLS"),
+            actions_url_configured=(_urls(env, "ACTIONS_URL") or ("",))[0],
             actions_port=_int(env, "ACTIONS_PORT", 5055),
             rasa_auth_token=env.get(RASA_TOKEN_ENV) or None,
             channel_secret=env.get(CHANNEL_SECRET_ENV) or None,

@@ -15,24 +15,29 @@ import aiohttp
 from assistant.base.config import CHANNEL_SECRET_HEADER
 
 CHANNEL_PATH = "/webhooks/gateway/webhook"
+INFLIGHT_PATH = "/webhooks/gateway/inflight"
 T = TypeVar("T")
 
 
 class RasaUnavailable(Exception):
     """Rasa did not answer in time or answered with an error (``status``: the HTTP status of an
-    answer; None when nothing answered)."""
+    answer; None when nothing answered). ``unreached``: the connection itself failed, so the server
+    cannot have seen the request (another server may take it without doing anything twice)."""
 
-    def __init__(self, message: str, status: Optional[int] = None) -> None:
+    def __init__(self, message: str, status: Optional[int] = None, unreached: bool = False) -> None:
         super().__init__(message)
         self.status = status
+        self.unreached = unreached
 
 
 @dataclass(frozen=True)
 class Turn:
-    """Rasa's answer to one message: its bot messages, and whether the turn ran to the end."""
+    """Rasa's answer to one message: its bot messages, whether the turn ran to the end, and what NLU
+    made of the message (intent and ranking; None when the channel did not say)."""
 
     messages: List[Dict[str, Any]]
     ok: bool
+    understood: Optional[Dict[str, Any]] = None
 
 
 class RasaClient:
@@ -91,6 +96,8 @@ class RasaClient:
                 if resp.status != 200:
                     raise RasaUnavailable(f"rasa {what} HTTP {resp.status}", resp.status)
                 return await resp.json(content_type=None)
+        except aiohttp.ClientConnectorError as exc:  # refused / no route: the request never left
+            raise RasaUnavailable(str(exc) or type(exc).__name__, unreached=True) from exc
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaUnavailable(str(exc) or type(exc).__name__) from exc
 
@@ -105,7 +112,8 @@ class RasaClient:
         )
         if not isinstance(payload, dict) or not isinstance(payload.get("messages"), list):
             return Turn([], False)
-        return Turn(payload["messages"], bool(payload.get("ok")))
+        understood = payload.get("understood")
+        return Turn(payload["messages"], bool(payload.get("ok")), understood if isinstance(understood, dict) else None)
 
     async def parse(self, text: str) -> Dict[str, Any]:
         """Rasa's /model/parse for one text (intent, entities) without touching any conversation."""
@@ -120,10 +128,15 @@ class RasaClient:
 
     async def status(self) -> Dict[str, Any]:
         """Rasa's /status: raises RasaUnavailable unless a model is loaded."""
-        info: Dict[str, Any] = await self._call("GET", "/status", "status", params=self._api_params(), timeout_s=3)
+        info: Dict[str, Any] = await self._call("GET", "/status", "status", params=self._api_params(), timeout_s=5)
         if not info.get("model_file"):
             raise RasaUnavailable("no model loaded")
         return info
+
+    async def inflight(self) -> int:
+        """Turns the server's gateway channel is processing now."""
+        info = await self._call("GET", INFLIGHT_PATH, "inflight", params=self._api_params(), timeout_s=3)
+        return int(info.get("inflight") or 0)
 
     async def replace_model(self, model_file: str, timeout_s: float = 600) -> None:
         """Rasa's PUT /model: load another model file; Rasa answers nothing else while it loads."""

@@ -11,10 +11,10 @@ from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
 from assistant.base.config import CHANNEL_SECRET_ENV, ConfigError, Settings
 from assistant.base.db.engine import session_scope
-from assistant.base.rasa_client import RasaClient
 from assistant.gateway import agent_api, bank_api, chat, health, search_api, stats_api, trainer_api, web
 from assistant.gateway.errors import quiet_sanic_errors, register_error_handlers
 from assistant.gateway.protocol import GatewayApp
+from assistant.gateway.rasa_pool import RasaPool
 from assistant.gateway.rate_limit import limits_from_env
 from assistant.ops.training.jobs import TrainingJobs
 from search_index.clicks import ClickStats
@@ -45,7 +45,9 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
     app.ctx.settings = settings
     app.ctx.jwt_secret = jwt_secret
     app.ctx.rate_limits = rate_limits
-    app.ctx.rasa = RasaClient(settings.rasa_url, settings.rasa_auth_token, settings.channel_secret)
+    app.ctx.rasa = RasaPool(
+        settings.rasa_urls, settings.rasa_auth_token, settings.channel_secret, settings.draining_file
+    )
     app.ctx.search = SearchService(settings.search_index_dir)
     app.ctx.bank = BankService(settings.database_url)
     app.ctx.clicks = ClickStats(settings.database_url)
@@ -58,8 +60,9 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
 
     @app.before_server_start
     async def _start(app_: Sanic, _loop) -> None:
-        with session_scope(settings.database_url, write=True) as session:
-            seed_demo_data(session)
+        if settings.is_dev:  # demo customers only in dev: a bank's database gets none
+            with session_scope(settings.database_url, write=True) as session:
+                seed_demo_data(session)
         await app_.ctx.rasa.start()
 
     @app.after_server_stop

@@ -78,7 +78,12 @@ def _handoff_started(replies: List[Dict[str, Any]]) -> Optional[int]:
 
 
 def _to_agent(request: Request, customer_id: str, text: str) -> Optional[Dict[str, Any]]:
-    """Hand the message to the agent when the conversation is with one; None when it is the bot's."""
+    """Hand the message to the agent when the conversation is with one; None when it is the bot's.
+    Most conversations are the bot's: that is asked in a read-only transaction, so the usual message
+    never waits for (or takes) SQLite's write lock here."""
+    with session_scope(request.app.ctx.settings.database_url) as session:
+        if active_handoff(session, customer_id) is None:
+            return None
     with session_scope(request.app.ctx.settings.database_url, write=True) as session:
         handoff = active_handoff(session, customer_id)
         if handoff is None:
@@ -161,11 +166,13 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
         )
     if understood is not None:
         _attach_understanding(replies, understood)
-    try:
-        parse = await rasa.latest_message(customer_id)
-    except RasaUnavailable as exc:  # the customer got the answer; only the log loses the intent
-        logger.warning("could not read the tracker of %s: %s", customer_id, exc)
-        parse = {}
+    parse = turn.understood
+    if parse is None:  # a channel that did not say: ask the tracker (one more request)
+        try:
+            parse = await rasa.latest_message(customer_id)
+        except RasaUnavailable as exc:  # the customer got the answer; only the log loses the intent
+            logger.warning("could not read the tracker of %s: %s", customer_id, exc)
+            parse = {}
     view, pending = None, []
     try:
         with session_scope(request.app.ctx.settings.database_url, write=True) as session:

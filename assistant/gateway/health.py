@@ -12,17 +12,20 @@ from sanic.response import HTTPResponse, json
 from sqlalchemy import text
 
 from assistant.base.db.engine import engine_for
-from assistant.base.rasa_client import RasaUnavailable
 
 bp = Blueprint("health")
 
 
 async def _rasa(app: Any) -> Dict[str, Any]:
-    try:
-        info = await app.ctx.rasa.status()
-        return {"ok": True, "model": info.get("model_file", "")}
-    except RasaUnavailable as exc:
-        return {"ok": False, "detail": str(exc)}
+    """Up when every Rasa server is (a lost server's customers are served by the others meanwhile, but
+    the stack is degraded until it is back); ``model``: the model they serve, or all of them mid-publish."""
+    servers = await app.ctx.rasa.statuses()
+    models = sorted({s["model"] for s in servers.values() if s["ok"]})
+    summary: Dict[str, Any] = {"ok": all(s["ok"] for s in servers.values()), "servers": servers}
+    summary["model"] = models[0] if len(models) == 1 else models
+    if not summary["ok"]:
+        summary["detail"] = "; ".join(f"{url}: {s['detail']}" for url, s in servers.items() if not s["ok"])
+    return summary
 
 
 async def _actions(app: Any) -> Dict[str, Any]:

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import List, Optional
 
+from assistant.base.clock import check_zones
 from assistant.base.config import ConfigError, Settings
 from assistant.ops.stack.setup import setup_all
 from assistant.ops.stack.supervisor import Supervisor, stack_services
@@ -38,7 +39,11 @@ def serve(settings: Settings, model: Path) -> int:
         while True:
             dead = supervisor.dead()
             if dead is not None:
-                say(f"{dead.name} exited unexpectedly (code {dead.process.returncode}); stopping the stack")
+                code = dead.process.returncode if dead.process is not None else None
+                if supervisor.restart_rasa(dead):
+                    say(f"{dead.name} exited unexpectedly (code {code}); started it again")
+                    continue
+                say(f"{dead.name} exited unexpectedly (code {code}); stopping the stack")
                 return 1
             time.sleep(0.5)
     except _Stop as stop:
@@ -59,6 +64,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     die_with_parent()  # if whatever started us (make, a shell, a test) goes away, stop too
     try:
         settings = Settings.from_env()
+        try:
+            check_zones()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from exc
         if args.command != "setup":
             settings.effective_jwt_secret()  # fail early, before minutes of setup
         if args.command == "serve":

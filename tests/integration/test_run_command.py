@@ -15,7 +15,7 @@ def test_run_command_serves_and_stops_cleanly(tmp_path, sig):
     stack = Stack(data_dir=tmp_path / "data", command=[str(REPO / "scripts" / "run.sh")]).start()
     try:
         pids = stack.child_pids()
-        assert len(pids) == 3 and all(pid_alive(p) for p in pids)
+        assert len(pids) == 2 + stack.rasa_servers and all(pid_alive(p) for p in pids)  # actions, gateway, Rasa servers
         status, _ = stack.get("/health")
         assert status == 200
         token = stack.token("demo")
@@ -31,7 +31,7 @@ def test_killing_make_run_itself_stops_the_stack(tmp_path):
     """`make run` killed outright (not the launcher): the launcher follows its parent and stops everything."""
     stack = Stack(data_dir=tmp_path / "data", command=["make", "run"]).start()
     pids = stack.child_pids()
-    assert len(pids) == 3
+    assert len(pids) == 2 + stack.rasa_servers
     stack.process.kill()  # SIGKILL to make: nothing can be forwarded by it
     stack.process.wait(timeout=10)
     deadline = time.monotonic() + 40

@@ -75,6 +75,8 @@ def test_a_labelled_miss_is_learnt_and_published_without_a_failed_request(stack,
     assert result["loaded_into_rasa"] and result["previous"] == model_before and result["model"] != model_before
     assert len(statuses) > 20 and set(statuses) == {200}, statuses
     assert stack.get("/health")[1]["components"]["rasa"]["model"] == result["model"]
+    servers = stack.get("/health")[1]["components"]["rasa"]["servers"]
+    assert {s["model"] for s in servers.values()} == {result["model"]}, servers  # every server, not just one
 
     parsed = stack.parse(MISS)
     assert parsed["intent"]["name"] == "check_balance", parsed

@@ -6,6 +6,7 @@ machine does not collide, and reuses the trained model in models/.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -32,6 +33,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def rasa_servers_by_default() -> int:
+    """As many Rasa servers as `make run` starts here (RASA_SERVERS, else one per core)."""
+    from assistant.base.config import Settings
+
+    return Settings.from_env().rasa_servers
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free ports (the Rasa servers listen on RASA_PORT + i)."""
+    for _ in range(200):
+        first = free_port()
+        if first + count >= 65536:
+            continue
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(first, first + count):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports")
 
 
 def pid_alive(pid: int) -> bool:
@@ -72,7 +97,8 @@ class Stack:
     command: List[str] = field(default_factory=lambda: [sys.executable, "-m", "assistant.ops.launcher", "run"])
     extra_env: Dict[str, str] = field(default_factory=dict)
     port: int = field(default_factory=free_port)
-    rasa_port: int = field(default_factory=free_port)
+    rasa_servers: int = field(default_factory=rasa_servers_by_default)
+    rasa_port: int = 0  # the first Rasa server's; 0: consecutive free ports chosen at creation
     actions_port: int = field(default_factory=free_port)
     process: Optional[subprocess.Popen] = None
     log_path: Optional[Path] = None
@@ -82,6 +108,10 @@ class Stack:
     action_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     # The last summary each client (token) was shown: sent with every message, as the web page does.
     summary_keys: Dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.rasa_port:
+            self.rasa_port = free_ports(self.rasa_servers)
 
     @property
     def base_url(self) -> str:
@@ -95,6 +125,7 @@ class Stack:
                 "ASSISTANT_ENV": "dev",
                 "ASSISTANT_PORT": str(self.port),
                 "RASA_PORT": str(self.rasa_port),
+                "RASA_SERVERS": str(self.rasa_servers),
                 "ACTIONS_PORT": str(self.actions_port),
                 "ASSISTANT_DATA_DIR": str(self.data_dir),
                 "PYTHONPATH": str(REPO),
@@ -134,9 +165,16 @@ class Stack:
         raise RuntimeError(f"stack not healthy within {timeout_s}s:\n{self.log_tail()}")
 
     def child_pids(self) -> List[int]:
-        """PIDs the launcher reported starting ("started rasa (pid 123, ...)")."""
+        """PIDs the launcher reported starting ("started rasa-0 (pid 123, ...)")."""
+        return [pid for _, pid in self._started_lines()]
+
+    def _started_lines(self) -> List[Tuple[str, int]]:
         text = self.log_path.read_text(errors="replace") if self.log_path else ""
-        return [int(p) for p in re.findall(r"started \w+ \(pid (\d+)", text)]
+        return [(name, int(pid)) for name, pid in re.findall(r"started ([\w-]+) \(pid (\d+)", text)]
+
+    def service_pids(self) -> Dict[str, int]:
+        """The current PID of each service by name (a restarted Rasa server: its latest)."""
+        return dict(self._started_lines())
 
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 40.0) -> int:
         if self.process is None or self.process.poll() is not None:
@@ -208,7 +246,12 @@ class Stack:
 
     @property
     def rasa_url(self) -> str:
-        return f"http://127.0.0.1:{self.rasa_port}"
+        """The first Rasa server (conversations live in the shared tracker store: any server shows them)."""
+        return self.rasa_urls[0]
+
+    @property
+    def rasa_urls(self) -> List[str]:
+        return [f"http://127.0.0.1:{self.rasa_port + i}" for i in range(self.rasa_servers)]
 
     def parse(self, text: str) -> Dict[str, Any]:
         """Rasa's /model/parse on the stack's Rasa server (localhost only, with the API token)."""

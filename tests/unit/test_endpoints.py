@@ -244,3 +244,78 @@ def test_the_masking_store_needs_a_real_store_to_wrap(domain):
         MaskingTrackerStore(domain)
     with pytest.raises(ValueError):
         MaskingTrackerStore(domain, store={"type": "assistant.ops.stack.tracker_store.MaskingTrackerStore"})
+
+
+def test_the_store_keeps_each_turns_reading_for_the_gateway_channel_once(tmp_path, rasa_env, domain):
+    """One pass per message: the channel answers with what NLU made of the message, taken from the
+    save that ends the turn, instead of the gateway asking for the whole tracker again."""
+    from types import SimpleNamespace
+
+    from rasa.core.tracker_store import AwaitableTrackerStore
+    from rasa.shared.core.events import UserUttered
+
+    from assistant.ops.stack.gateway_channel import _reading
+    from assistant.ops.stack.tracker_store import MaskingTrackerStore, RecentReadings
+
+    store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
+    assert isinstance(store, MaskingTrackerStore)
+    ranking = [{"name": "check_balance", "confidence": 0.8, "id": 1}, {"name": "greet", "confidence": 0.1, "id": 2}]
+
+    async def turn(message_id: str, text: str) -> None:
+        tracker = await store.get_or_create_tracker("demo")
+        parse = {"text": text, "intent": {"name": "check_balance", "confidence": 0.8}, "intent_ranking": ranking}
+        tracker.update(UserUttered(text, parse["intent"], [], parse_data=parse, message_id=message_id))
+        await store.save(tracker)
+
+    run_async(turn("m1", "我卡里还有多少钱 6222021234567890123"))
+    # As Rasa's server holds it (wrapped), reached from the channel's request.
+    request = SimpleNamespace(
+        app=SimpleNamespace(ctx=SimpleNamespace(agent=SimpleNamespace(tracker_store=AwaitableTrackerStore(store))))
+    )
+    assert _reading(request, "m1") == {
+        "intent": {"name": "check_balance", "confidence": 0.8},
+        "intent_ranking": [{"name": "check_balance", "confidence": 0.8}, {"name": "greet", "confidence": 0.1}],
+    }  # names and confidences only: nothing of the text travels back
+    assert _reading(request, "m1") is None  # taken once
+    assert _reading(SimpleNamespace(app=SimpleNamespace(ctx=SimpleNamespace())), "m1") is None
+
+    readings = RecentReadings(capacity=2)
+    for n in range(3):
+        tracker = run_async(store.get_or_create_tracker(f"c{n}"))
+        tracker.update(UserUttered("你好", {"name": "greet", "confidence": 1.0}, [], message_id=f"x{n}"))
+        readings.remember(tracker)
+    assert readings.take("x0") is None and readings.take("x2")["intent"]["name"] == "greet"
+
+
+def test_a_long_conversation_starts_a_new_session_at_a_quiet_moment(tmp_path, rasa_env, domain):
+    """Rasa replays the whole current session on every turn: past 30 messages, with no task open,
+    the store closes the session the way Rasa opens one, so the next turn loads only what follows —
+    and every slot the bot knew is still there."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet
+
+    from assistant.ops.stack.tracker_store import COMPACT_AFTER_TURNS, user_turns_in_session
+
+    store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
+
+    async def talk(sender: str, turns: int, open_task: bool) -> tuple:
+        tracker = await store.get_or_create_tracker(sender)
+        tracker.update(SlotSet("transfer_payee", "张三"))
+        if open_task:
+            tracker.update(ActiveLoop("transfer_form"))
+        for n in range(turns):
+            tracker.update(user(f"第{n}句话", "greet"))
+            tracker.update(ActionExecuted("utter_greet"))
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+            await store.save(tracker)
+            tracker = await store.retrieve(sender)
+        return tracker, await store.retrieve_full_tracker(sender)
+
+    current, full = run_async(talk("long", COMPACT_AFTER_TURNS + 5, open_task=False))
+    assert user_turns_in_session(current) == 5  # the session began again after the 30th message
+    assert current.get_slot("transfer_payee") == "张三"
+    assert sum(isinstance(e, SessionStarted) for e in full.events) == 1
+    assert sum(1 for e in full.events if getattr(e, "text", None)) == COMPACT_AFTER_TURNS + 5  # nothing lost
+
+    busy, _ = run_async(talk("mid_task", COMPACT_AFTER_TURNS + 5, open_task=True))
+    assert user_turns_in_session(busy) == COMPACT_AFTER_TURNS + 5  # never in the middle of a task

@@ -53,8 +53,11 @@ Rows = Dict[str, Dict[Any, Dict[str, Any]]]  # table -> id -> column -> stored v
 
 
 @pytest.fixture(autouse=True)
-def bank_in_shanghai(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("BANK_TIMEZONE", "Asia/Shanghai")
+def release_ran_in_shanghai(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The dump was made on a machine in Asia/Shanghai; this one may be in UTC, and its customers'
+    zone (BANK_TIMEZONE) says nothing about where the old server ran."""
+    monkeypatch.setenv("LEGACY_WALLCLOCK_TZ", "Asia/Shanghai")
+    monkeypatch.setenv("BANK_TIMEZONE", "Europe/Lisbon")
 
 
 def load_release(path: Path) -> str:
@@ -124,7 +127,10 @@ def test_release_database_is_adopted_and_upgraded_with_its_data(tmp_path: Path) 
         len(before["transactions"]) > 300 and len(before["transfers"]) == 4 and len(before["verification_codes"]) == 4
     )
 
-    assert upgrade_database(url) == f"adopted release 2026-11 at 0001, upgraded 0001 → {HEAD}"
+    assert upgrade_database(url) == (
+        f"adopted release 2026-11 at 0001, upgraded 0001 → {HEAD} "
+        "(its bank times read as Asia/Shanghai wall-clock time; LEGACY_WALLCLOCK_TZ)"
+    )
     assert version(path) == [HEAD]
     after = rows(path)
 
@@ -229,15 +235,15 @@ def test_failed_upgrade_leaves_nothing_half_made(tmp_path: Path, monkeypatch: py
     path = tmp_path / "assistant.db"
     url = load_release(path) if start == "release" else f"sqlite:///{path}"
     before = rows(path) if start == "release" else {}
-    monkeypatch.setenv("BANK_TIMEZONE", "Nowhere/Atlantis")
+    monkeypatch.setenv("LEGACY_WALLCLOCK_TZ", "Nowhere/Atlantis")
     with pytest.raises(Exception, match="Atlantis"):
         upgrade_database(url)
     assert rows(path) == before
     con = sqlite3.connect(path)
     assert con.execute("SELECT count(*) FROM sqlite_master WHERE name = 'alembic_version'").fetchone() == (0,)
     con.close()
-    monkeypatch.setenv("BANK_TIMEZONE", "Asia/Shanghai")
-    assert upgrade_database(url).endswith(f"at {HEAD}" if start == "new" else f"0001 → {HEAD}")
+    monkeypatch.setenv("LEGACY_WALLCLOCK_TZ", "Asia/Shanghai")
+    assert (f"created at {HEAD}" if start == "new" else f"0001 → {HEAD} (") in upgrade_database(url)
 
 
 def test_engine_for_upgrades_before_use(tmp_path: Path) -> None:

@@ -30,6 +30,8 @@ from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.pool import NullPool, StaticPool
 
+from assistant.base.clock import legacy_wallclock_zone
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 BASELINE = "0001"  # the schema of release 2026-11, the last one made by create_all
 VERSION_TABLE = "alembic_version"
@@ -172,7 +174,10 @@ def _upgrade(conn: Connection, shown_url: str) -> str:
             )
         command.stamp(alembic_config(conn), BASELINE)
         command.upgrade(alembic_config(conn), "head")
-        return f"adopted release 2026-11 at {BASELINE}, upgraded {BASELINE} → {head}"
+        return (
+            f"adopted release 2026-11 at {BASELINE}, upgraded {BASELINE} → {head} "
+            f"(its bank times read as {legacy_wallclock_zone()} wall-clock time; LEGACY_WALLCLOCK_TZ)"
+        )
     if current == head:
         return f"up to date at {head}"
     if current not in {script.revision for script in _scripts().walk_revisions()}:

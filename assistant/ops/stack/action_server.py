@@ -6,7 +6,7 @@ it answers only the Rasa server of this stack.
   tracker and run ``action_submit_transfer`` for any customer.
 * An action that fails answers a short JSON error — rasa_sdk's own handler echoes the whole
   request body (the tracker, with the customer's messages) into the response and the log.
-* It binds to loopback only and keeps a deep listen backlog, so bursts of turns queue instead of
+* It binds to loopback unless ACTIONS_HOST says otherwise (Rasa on other hosts) and keeps a deep listen backlog, so bursts of turns queue instead of
   being refused.
 """
 
@@ -61,6 +61,18 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="assistant.ops.stack.action_server")
     parser.add_argument("--port", type=int, default=5055)
     parser.add_argument("--actions", default="actions")
+    parser.add_argument(
+        "--host",
+        default=os.environ.get("ACTIONS_HOST") or "127.0.0.1",
+        help="address to listen on (ACTIONS_HOST; loopback unless Rasa runs on another host)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=int(os.environ.get("ACTION_WORKERS") or os.cpu_count() or 1),
+        help="worker processes sharing the port (ACTION_WORKERS; default one per core): actions keep no "
+        "state between calls, so any worker may run any conversation's action",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s actions %(levelname)s %(name)s %(message)s")
     install()  # no card or phone number, no code reaches actions.log in clear
@@ -69,7 +81,14 @@ def main(argv: Optional[List[str]] = None) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    app.run(host="127.0.0.1", port=args.port, workers=1, backlog=LISTEN_BACKLOG, access_log=False, motd=False)
+    app.run(
+        host=args.host,
+        port=args.port,
+        workers=max(1, args.workers),
+        backlog=LISTEN_BACKLOG,
+        access_log=False,
+        motd=False,
+    )
     return 0
 
 

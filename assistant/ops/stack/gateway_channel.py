@@ -4,7 +4,9 @@ Rasa's built-in REST channel accepts any ``sender`` from any local process. This
 refuses a request without the gateway's shared secret (``X-Gateway-Secret``), refuses
 over-long messages before they cost a parse, and reports a failed turn as such
 (``{"messages": [...], "ok": false}``) instead of a silent empty list, so the gateway can
-tell the customer honestly. The message text is never written to the log.
+tell the customer honestly. With the messages comes what NLU made of the message (``understood``:
+intent and ranking), so the gateway needs no second request for the tracker.
+The message text is never written to the log.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hmac
 import inspect
 import logging
 import os
+import uuid
 from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional
 
@@ -21,11 +24,21 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from assistant.base.config import CHANNEL_SECRET_ENV, CHANNEL_SECRET_HEADER, MAX_MESSAGE_CHARS
+from assistant.base.config import CHANNEL_SECRET_ENV, CHANNEL_SECRET_HEADER, MAX_MESSAGE_CHARS, RASA_TOKEN_ENV
 
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 64
+
+
+def _reading(request: Request, message_id: str) -> Optional[Dict[str, Any]]:
+    """The message's intent reading, kept by the masking tracker store when the turn was saved; None
+    when the store is another one (the gateway then asks the tracker)."""
+    agent = getattr(request.app.ctx, "agent", None)
+    store = getattr(agent, "tracker_store", None)
+    store = getattr(store, "_tracker_store", store)  # Rasa wraps custom stores in AwaitableTrackerStore
+    reading_of = getattr(store, "reading_of", None)
+    return reading_of(message_id) if callable(reading_of) else None
 
 
 def _refuse(status: int, code: str, message: str) -> HTTPResponse:
@@ -39,6 +52,8 @@ class GatewayChannel(InputChannel):
         self.secret = secret if secret is not None else os.environ.get(CHANNEL_SECRET_ENV, "")
         if not self.secret:
             raise ValueError(f"{CHANNEL_SECRET_ENV} is not set: the gateway channel refuses to run without a secret")
+        self.api_token = os.environ.get(RASA_TOKEN_ENV, "")
+        self.inflight = 0  # turns being processed now (a rolling publish waits for none before swapping)
 
     @classmethod
     def name(cls) -> str:
@@ -60,6 +75,14 @@ class GatewayChannel(InputChannel):
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
 
+        @bp.route("/inflight", methods=["GET"])
+        async def inflight(request: Request) -> HTTPResponse:
+            """Turns in flight, for the publisher (with Rasa's API token, like the model API it drives)."""
+            given = str(request.args.get("token") or "")
+            if not self.api_token or not hmac.compare_digest(given.encode("utf-8", "replace"), self.api_token.encode()):
+                return _refuse(401, "unauthorized", "API token missing or wrong")
+            return response.json({"inflight": self.inflight})
+
         @bp.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
             if not self.authorized(request):
@@ -73,7 +96,9 @@ class GatewayChannel(InputChannel):
             if len(text) > MAX_MESSAGE_CHARS:
                 return _refuse(413, "message_too_long", f"messages are limited to {MAX_MESSAGE_CHARS} characters")
             collector = CollectingOutputChannel()
+            message_id = uuid.uuid4().hex
             ok = True
+            self.inflight += 1
             try:
                 await on_new_message(
                     UserMessage(
@@ -81,6 +106,7 @@ class GatewayChannel(InputChannel):
                         collector,
                         sender,
                         input_channel=self.name(),
+                        message_id=message_id,
                         metadata=metadata if isinstance(metadata, dict) else None,
                     )
                 )
@@ -90,6 +116,9 @@ class GatewayChannel(InputChannel):
             except Exception as exc:  # noqa: BLE001 - the turn failed; the gateway must hear so
                 ok = False
                 logger.error("gateway channel: the turn failed: %s", type(exc).__name__, exc_info=exc)
-            return response.json({"messages": collector.messages, "ok": ok})
+            finally:
+                self.inflight -= 1
+            understood = _reading(request, message_id)
+            return response.json({"messages": collector.messages, "ok": ok, "understood": understood})
 
         return bp

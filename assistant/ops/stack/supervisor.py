@@ -23,8 +23,11 @@ from assistant.base.config import LISTEN_BACKLOG, REPO_ROOT, Settings
 from assistant.ops.stack.endpoints import runtime_endpoints
 from assistant.ops.steps.console import say
 from assistant.ops.steps.processes import child_env, die_with_parent
+from assistant.ops.training.live import LIVE_FILE
 
 STOP_GRACE_S = 15.0
+# A Rasa server that dies is started again, unless it died within this long of its last start.
+RESTART_AFTER_S = 60.0
 
 
 @dataclass
@@ -33,13 +36,11 @@ class Service:
     cmd: List[str]
     log_path: Path
     process: Optional[subprocess.Popen] = None
+    started_at: float = 0.0
 
 
-def stack_services(settings: Settings, model: Path) -> List[Service]:
-    """The three processes; their secrets travel in the environment (Supervisor.start), never in argv."""
-    logs = settings.data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    rasa_cmd = [
+def rasa_command(settings: Settings, port: int, model: Path) -> List[str]:
+    return [
         sys.executable,
         "-m",
         "assistant.ops.stack.rasa_server",
@@ -47,7 +48,7 @@ def stack_services(settings: Settings, model: Path) -> List[Service]:
         "-i",
         "127.0.0.1",
         "-p",
-        str(settings.rasa_port),
+        str(port),
         "-m",
         str(model),
         "--endpoints",
@@ -55,13 +56,25 @@ def stack_services(settings: Settings, model: Path) -> List[Service]:
         "--credentials",
         "credentials.yml",
     ]
+
+
+def stack_services(settings: Settings, model: Path) -> List[Service]:
+    """The processes: the action server, the Rasa servers (``RASA_SERVERS``, one per core by default)
+    and the gateway; their secrets travel in the environment (Supervisor.start), never in argv."""
+    logs = settings.data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    rasa = [
+        Service(f"rasa-{i}", rasa_command(settings, settings.rasa_port + i, model), logs / f"rasa-{i}.log")
+        for i in range(settings.rasa_servers)
+        if not settings.rasa_server_urls  # RASA_URLS: servers run elsewhere, not by this launcher
+    ]
     return [
         Service(
             "actions",
             [sys.executable, "-m", "assistant.ops.stack.action_server", "--port", str(settings.actions_port)],
             logs / "actions.log",
         ),
-        Service("rasa", rasa_cmd, logs / "rasa.log"),
+        *rasa,
         Service("gateway", [sys.executable, "-m", "assistant.gateway"], logs / "gateway.log"),
     ]
 
@@ -71,27 +84,46 @@ class Supervisor:
         self.settings = settings.with_internal_secrets()
         self.services = services
         self._stopping = False
+        self._env: Dict[str, str] = {}
 
     def start(self) -> None:
         self.settings.save_internal_secrets()
+        self.settings.rasa_servers_file.write_text(json.dumps(self.settings.rasa_urls), encoding="utf-8")
+        self.settings.draining_file.unlink(missing_ok=True)  # a publisher killed mid-swap left its mark
         # SANIC_BACKLOG: Rasa's listen queue (its default, 100, overflows under 100+ conversations).
-        env = child_env(
+        self._env = child_env(
             self.settings,
             {"SANIC_HOST": "127.0.0.1", "SANIC_BACKLOG": str(LISTEN_BACKLOG), **self.settings.internal_secrets_env()},
         )
         for svc in self.services:
-            with open(svc.log_path, "ab", buffering=0) as log:  # the child keeps its own descriptor
-                svc.process = subprocess.Popen(
-                    svc.cmd,
-                    cwd=REPO_ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    stdin=subprocess.DEVNULL,
-                    start_new_session=True,
-                    preexec_fn=die_with_parent,
-                )
-            say(f"started {svc.name} (pid {svc.process.pid}, log {svc.log_path})")
+            self._spawn(svc)
+
+    def _spawn(self, svc: Service) -> None:
+        with open(svc.log_path, "ab", buffering=0) as log:  # the child keeps its own descriptor
+            svc.process = subprocess.Popen(
+                svc.cmd,
+                cwd=REPO_ROOT,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+                preexec_fn=die_with_parent,
+            )
+        svc.started_at = time.monotonic()
+        say(f"started {svc.name} (pid {svc.process.pid}, log {svc.log_path})")
+
+    def restart_rasa(self, svc: Service) -> bool:
+        """Start a Rasa server that died again, with the model live now (a publish may have happened
+        since the stack started); its customers were meanwhile served by the other servers. False
+        when it is not a Rasa server, or it died again soon after its last start (then the stack stops)."""
+        if not svc.name.startswith("rasa-") or time.monotonic() - svc.started_at < RESTART_AFTER_S:
+            return False
+        live = self.settings.models_dir / LIVE_FILE
+        if live.exists() and (self.settings.models_dir / live.read_text().strip()).exists():
+            svc.cmd[svc.cmd.index("-m", 3) + 1] = str(self.settings.models_dir / live.read_text().strip())
+        self._spawn(svc)
+        return True
 
     def dead(self) -> Optional[Service]:
         for svc in self.services:
@@ -143,6 +175,7 @@ class Supervisor:
             if svc.process.poll() is None:
                 svc.process.wait(timeout=5)
         self.settings.secrets_file.unlink(missing_ok=True)
+        self.settings.rasa_servers_file.unlink(missing_ok=True)
 
 
 def _signal_group(process: Optional[subprocess.Popen], sig: int) -> None:

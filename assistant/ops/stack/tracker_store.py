@@ -16,18 +16,25 @@ endpoints.yml (see ``assistant.ops.stack.endpoints``)::
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any, Dict, Iterable, List, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore, create_tracker_store
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import deserialise_events
+from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
+from sqlalchemy import event as sa_event
 
 from assistant.base.masking import Finding, apply_findings, find_sensitive, mask_sensitive, mask_value, masked_position
 
+# Messages in one Rasa session before it is closed at the next quiet moment (see start_new_session_if_long).
+COMPACT_AFTER_TURNS = 30
+# Readings kept for the gateway channel to collect (one per turn in flight is enough; old ones go).
+READINGS_KEPT = 4096
 # Keys of an event that never hold customer text: kept as they are.
 _STRUCTURAL_KEYS = frozenset({"event", "timestamp", "name", "policy", "confidence", "input_channel", "message_id"})
 
@@ -91,6 +98,83 @@ def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
     return copy
 
 
+def _share_sqlite(store: Any) -> None:
+    """Several Rasa servers write one SQLite tracker file: WAL (readers never wait for a writer) and a
+    generous busy timeout (a writer waits its turn instead of failing with "database is locked")."""
+    store = getattr(store, "_tracker_store", store)
+    engine = getattr(store, "engine", None)
+    if engine is None or engine.dialect.name != "sqlite":
+        return
+
+    @sa_event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+    engine.dispose()  # connections opened before the listener get the pragmas when reopened
+
+
+def user_turns_in_session(tracker: DialogueStateTracker) -> int:
+    """Customer messages since the conversation's current Rasa session began."""
+    turns = 0
+    for event in reversed(tracker.events):
+        if isinstance(event, SessionStarted):
+            break
+        if isinstance(event, UserUttered):
+            turns += 1
+    return turns
+
+
+def start_new_session_if_long(tracker: DialogueStateTracker, after_turns: int = COMPACT_AFTER_TURNS) -> bool:
+    """Rasa reloads and replays the whole current session on every turn, so a conversation slows
+    down as it grows. Past ``after_turns`` messages, at a quiet moment (no task open, the bot waiting
+    for the customer), the session is closed the way Rasa opens one — session start, the slots carried
+    over, listen — so the next turn loads only what follows; nothing the bot knows is lost."""
+    if tracker.active_loop_name or tracker.latest_action_name != ACTION_LISTEN_NAME:
+        return False
+    if user_turns_in_session(tracker) < after_turns:
+        return False
+    values = {name: slot.value for name, slot in tracker.slots.items() if slot.value is not None}
+    tracker.update(ActionExecuted(ACTION_SESSION_START_NAME))
+    tracker.update(SessionStarted())
+    # Made after SessionStarted: stores load a session's events by timestamp from its start.
+    for name, value in values.items():
+        tracker.update(SlotSet(name, value))
+    tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+    return True
+
+
+class RecentReadings:
+    """The intent readings of the latest messages, by message id, kept from the save that ends their
+    turn: the gateway channel hands a message's reading back with the bot's reply, so the gateway
+    never asks for the tracker again (a second request that replays the whole conversation)."""
+
+    def __init__(self, capacity: int = READINGS_KEPT) -> None:
+        self._capacity = capacity
+        self._by_message: OrderedDict[str, Dict[str, Any]] = OrderedDict()
+
+    def remember(self, tracker: DialogueStateTracker) -> None:
+        message = tracker.latest_message
+        message_id = getattr(message, "message_id", None) if message is not None else None
+        if not message_id:
+            return
+        parse = message.parse_data or {}
+        intent = parse.get("intent") or {}
+        self._by_message[message_id] = {
+            "intent": {"name": intent.get("name"), "confidence": intent.get("confidence")},
+            "intent_ranking": [
+                {"name": r.get("name"), "confidence": r.get("confidence")} for r in parse.get("intent_ranking") or []
+            ],
+        }
+        while len(self._by_message) > self._capacity:  # turns whose reply never came back for it
+            self._by_message.popitem(last=False)
+
+    def take(self, message_id: str) -> Optional[Dict[str, Any]]:
+        return self._by_message.pop(message_id, None)
+
+
 class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
     """Wraps the real tracker store (``store``: its endpoint settings) and masks every save."""
 
@@ -107,6 +191,8 @@ class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
         if str(store["type"]).endswith(type(self).__name__):
             raise ValueError("MaskingTrackerStore cannot wrap itself")
         self._store = create_tracker_store(EndpointConfig.from_dict(dict(store)), domain, event_broker)
+        _share_sqlite(self._store)
+        self._readings = RecentReadings()
         super().__init__(domain, None, **kwargs)
 
     @property
@@ -125,7 +211,13 @@ class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
             self._store.domain = domain or Domain.empty()
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        self._readings.remember(tracker)
+        start_new_session_if_long(tracker)
         await self._store.save(masked_tracker(tracker))
+
+    def reading_of(self, message_id: str) -> Optional[Dict[str, Any]]:
+        """What NLU made of the message ``message_id`` (saved in this process; taken once)."""
+        return self._readings.take(message_id)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         return await self._store.retrieve(sender_id)

@@ -11,9 +11,12 @@ from assistant.ops.steps.console import say
 
 
 def ensure_database(settings: Settings) -> None:
-    """Upgrade (or create) the schema, then seed the demo customers into an empty database.
+    """Upgrade (or create) the schema, then (dev only) seed the demo customers into an empty database.
     A database no revision describes stops the setup with the migration's explanation."""
     say(f"database schema: {upgrade_database(settings.database_url)}")
+    if not settings.is_dev:  # a bank's database gets no demo customers
+        say("database ready")
+        return
     with session_scope(settings.database_url, write=True) as session:
         if seed_demo_data(session):
             say("database created and demo data seeded")

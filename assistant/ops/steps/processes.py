@@ -40,5 +40,7 @@ def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dic
     env["DATABASE_URL"] = settings.database_url
     env["SEARCH_INDEX_DIR"] = str(settings.search_index_dir)
     env["ACTION_ENDPOINT_URL"] = f"{settings.actions_url}/webhook"
+    env["RASA_PORT"] = str(settings.rasa_port)
+    env["RASA_SERVERS"] = str(settings.rasa_servers)
     env.update(extra or {})
     return env

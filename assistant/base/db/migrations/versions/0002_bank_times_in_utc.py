@@ -9,9 +9,9 @@ wrote with ``datetime.now()``, the machine's local wall-clock time:
 - ``payees.created_at``: the demo seed (09:00 on a local day; no other code of that release made payees).
 
 The code now writes naive UTC there too (``assistant.base.clock``), so these columns are converted from
-the bank's zone (``BANK_TIMEZONE``; by default the machine's zone, which is what ``datetime.now()`` used:
-set it to the zone the previous release ran in if that differs) to UTC, row by row with
-``clock.to_utc``; downgrade converts back with ``clock.to_local``. Every other time column (``at``,
+the zone of the machine the previous release ran on (``clock.legacy_wallclock_zone``: LEGACY_WALLCLOCK_TZ,
+else this machine's zone, which is what ``datetime.now()`` used — never BANK_TIMEZONE, which says where
+customers live) to UTC, row by row; downgrade converts back. Every other time column (``at``,
 ``created_at`` of customers, book records, the service desk, ...) already was UTC and is not touched.
 In a zone with daylight saving time, a wall-clock time in the repeated autumn hour is read as its first
 occurrence (``fold=0``), so such a time may not round-trip through downgrade; China has no DST.
@@ -30,7 +30,7 @@ from typing import Callable, Dict, Optional, Sequence, Tuple, Union
 import sqlalchemy as sa
 from alembic import op
 
-from assistant.base.clock import bank_zone, to_local, to_utc
+from assistant.base.clock import legacy_wallclock_zone, to_local, to_utc
 
 revision: str = "0002"
 down_revision: Union[str, Sequence[str], None] = "0001"
@@ -86,11 +86,13 @@ def _shift(convert: Callable[[datetime], datetime]) -> None:
 
 def upgrade() -> None:
     """Bank wall-clock times to naive UTC."""
-    log.info("bank times: from %s to UTC", bank_zone())
-    _shift(to_utc)
+    zone = legacy_wallclock_zone()
+    log.info("bank times: from %s to UTC", zone)
+    _shift(lambda at: to_utc(at, zone))
 
 
 def downgrade() -> None:
     """Naive UTC back to the bank's wall clock, as the previous release wrote them."""
-    log.info("bank times: from UTC back to %s", bank_zone())
-    _shift(to_local)
+    zone = legacy_wallclock_zone()
+    log.info("bank times: from UTC back to %s", zone)
+    _shift(lambda at: to_local(at, zone))
