@@ -1,7 +1,6 @@
 """Bank times when the bank is in Asia/Shanghai: stored as naive UTC, shown and grouped into days on
 the Beijing wall clock. "Now" is frozen by replacing ``assistant.base.clock.utcnow``."""
 
-import asyncio
 import os
 import time
 from datetime import date, datetime, timedelta, timezone
@@ -22,6 +21,7 @@ from assistant.base import clock
 from assistant.base.db.engine import session_scope
 from assistant.base.db.models import Payee, Transaction, VerificationCode
 from assistant.nlu.timeexpr import find_times
+from tests.support.asyncrun import run_async
 
 OUTBOX_KEY = bytes(range(32))
 BEIJING_DAY = date(2026, 11, 21)
@@ -74,7 +74,7 @@ def tracker(text="", intent="", entities=()):
 
 def run(action, t: Tracker) -> CollectingDispatcher:
     dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, t, {}))
+    run_async(action.run(dispatcher, t, {}))  # beside Playwright's loop when the browser tests ran first
     return dispatcher
 
 
