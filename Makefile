@@ -10,7 +10,7 @@ ENTITIES ?=
 FORCE ?=
 FULL ?=
 
-.PHONY: run setup test check token index train inbox label dismiss validate eval-nlu eval-search eval-realistic bench bench-load lock clean logs
+.PHONY: run setup test check token index train inbox label dismiss validate eval-nlu eval-search eval-realistic eval-risk bench bench-load bench-cpu lock clean logs
 
 run:            ## set up what is missing, then run Rasa, the action server and the gateway
 	@./scripts/run.sh run
@@ -61,15 +61,23 @@ eval-search:    ## hit@1, hit@3 and MRR by query kind on tests/search/queries.ym
 	@./scripts/bootstrap.sh
 	@PYTHONPATH=. $(PY) -m assistant.ops.evaluation.search_eval
 
+eval-risk:      ## the risk engine on tests/risk/scenarios.yml: catch rate, scam scripts warned, false alarms, decision latency
+	@./scripts/bootstrap.sh
+	@ASSISTANT_ENV=$${ASSISTANT_ENV:-dev} PYTHONPATH=. $(PY) -m assistant.ops.evaluation.risk_eval
+
 bench:          ## latency and training-time benchmarks (figures in README.md)
 	@./scripts/run.sh setup
 	@PYTHONPATH=. $(PY) -m bench.nlu_parse --train
 	@PYTHONPATH=. $(PY) -m bench.search_bench
 	@PYTHONPATH=. $(PY) -m bench.chat_load
 
-bench-load:     ## 100 concurrent conversations for 60 s on a stack of its own: errors, empty replies, latency
+bench-load:     ## closed loops of 1, 20 and 100 clients, an open loop at 10 turns/s, a 500-turn conversation, on a stack of its own
 	@./scripts/run.sh setup
 	@PYTHONPATH=. $(PY) -m bench.chat_load
+
+bench-cpu:      ## CPU per chat turn in the gateway, the Rasa servers and the action server, on a stack of its own
+	@./scripts/run.sh setup
+	@PYTHONPATH=. $(PY) -m bench.turn_cpu
 
 validate:       ## check the training data and domain
 	@./scripts/bootstrap.sh

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -11,8 +11,19 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import account_from_entity, amount_cents, bank, customer_id, entities, last_entity, latest_text
 from actions.summaries import summary_data
-from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
-from assistant.bank.types import AccountView, BankError, CreditBill
+from actions.task_form import (
+    CONFIRM_BUTTONS,
+    AskCode,
+    AskWarning,
+    SubmitTask,
+    TaskFormValidation,
+    assurance_of,
+    code_reason,
+    confirmation_text,
+    held_text,
+    sentence,
+)
+from assistant.bank.types import AccountView, BankError, CreditBill, TransferQuote
 from assistant.base.money import format_cny
 
 
@@ -91,6 +102,7 @@ MIN_WORDS = ("最低", "最少")
 class ValidateRepayForm(TaskFormValidation):
     prefix = "repay"
     kind = "repayment"
+    warning_step = True
 
     def detail_slots(self, slots: Dict[str, Any]) -> List[str]:
         return ["repay_card", "repay_amount", "repay_from"]
@@ -165,15 +177,30 @@ class ValidateRepayForm(TaskFormValidation):
     def needs_code(self, tracker: Tracker, slots: Dict[str, Any]) -> bool:
         return repay_quote(tracker, slots).needs_code
 
+    def steps(self, tracker: Tracker, slots: Dict[str, Any]) -> Tuple[bool, bool]:
+        q = repay_quote(tracker, slots)
+        return q.needs_code, q.needs_warning
 
-def repay_quote(tracker: Tracker, slots: Dict[str, Any]):
+
+REPAY_SLOTS = ("repay_card", "repay_amount", "repay_from", "repay_code", "repay_warning")
+
+
+def repay_quote(tracker: Tracker, slots: Dict[str, Any]) -> TransferQuote:
+    """The repayment's quote, with its risk decision for what the customer proved so far."""
     customer = customer_id(tracker)
     source = bank().find_account(customer, last4=slots.get("repay_from"))
     card = credit_card(tracker, slots.get("repay_card"))
     cents = amount_cents(slots.get("repay_amount"))
     if source is None or card is None or cents is None:
         raise BankError("incomplete", "还款信息不完整")
-    return bank().quote_transfer(customer, source.id, cents, to_account_id=card.id, kind="repayment")
+    return bank().quote_transfer(
+        customer,
+        source.id,
+        cents,
+        to_account_id=card.id,
+        kind="repayment",
+        assurance=assurance_of(tracker, slots, "repay"),
+    )
 
 
 class ActionAskRepayAmount(Action):
@@ -203,11 +230,11 @@ class ActionAskRepayConfirmed(Action):
         return "action_ask_repay_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        slots = {s: tracker.get_slot(s) for s in ("repay_card", "repay_amount", "repay_from")}
+        slots = {s: tracker.get_slot(s) for s in REPAY_SLOTS}
         try:
             q = repay_quote(tracker, slots)
         except BankError as err:
-            dispatcher.utter_message(text=f"抱歉，{err.message}。请修改后再确认，或说“取消”。")
+            dispatcher.utter_message(text=f"抱歉，{sentence(err.message)}。请修改后再确认，或说“取消”。")
             return []
         text = confirmation_text(
             "还款",
@@ -217,7 +244,8 @@ class ActionAskRepayConfirmed(Action):
                 f"扣款账户：{q.from_account.label}",
                 f"手续费：{format_cny(q.fee_cents)}",
             ],
-            "金额较大" if q.needs_code else None,
+            code_reason(q),
+            q.risk.warning if q.needs_warning and q.risk is not None else "",
         )
         dispatcher.utter_message(
             text=text,
@@ -239,8 +267,17 @@ class ActionAskRepayCode(AskCode):
         return f"信用卡还款{format_cny(amount_cents(tracker.get_slot('repay_amount')) or 0)}"
 
 
+class ActionAskRepayWarning(AskWarning):
+    prefix = "repay"
+    what = "还款"
+
+    def quote(self, tracker: Tracker) -> TransferQuote:
+        return repay_quote(tracker, {s: tracker.get_slot(s) for s in REPAY_SLOTS})
+
+
 class ActionSubmitRepay(SubmitTask):
     prefix = "repay"
+    what = "还款"
 
     def slot_names(self) -> List[str]:
         return ValidateRepayForm().all_slots()
@@ -248,6 +285,7 @@ class ActionSubmitRepay(SubmitTask):
     def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
         slots = {s: tracker.get_slot(s) for s in self.slot_names()}
         q = repay_quote(tracker, slots)
+        assert q.to_account is not None  # a repayment always goes to the customer's card
         receipt = bank().execute_transfer(
             customer_id(tracker),
             slots["repay_key"],
@@ -255,7 +293,12 @@ class ActionSubmitRepay(SubmitTask):
             q.amount_cents,
             to_account_id=q.to_account.id,
             kind="repayment",
+            assurance=assurance_of(tracker, slots, "repay"),
         )
+        if not receipt.completed:  # held for review: reserved, not paid; the back office decides
+            reasons = [r.text for r in q.risk.reasons] if q.risk is not None else []
+            dispatcher.utter_message(text=held_text("还款", reasons, receipt.status), json_message=receipt.to_json())
+            return
         card = credit_card(tracker, q.to_account.last4)
         dispatcher.utter_message(
             text=(

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 from assistant.bank.protocol import CoreBanking
+from assistant.bank.risk.types import AUTH_STRENGTHS
 from assistant.bank.service import BankService
 from assistant.bank.types import EARLIEST_DATE, LATEST_DATE, AccountView
 from assistant.base.config import Settings
@@ -42,6 +43,17 @@ def use_bank(replacement: Optional[CoreBanking]) -> None:
 def customer_id(tracker: Tracker) -> str:
     """The gateway sets the conversation id to the verified token's subject."""
     return tracker.sender_id
+
+
+def auth_strength(tracker: Tracker) -> str:
+    """How strongly the customer logged in ("password", "sms", "device_key"): the gateway puts the token's
+    strength in the metadata of every message; the latest user message's counts. Anything missing or
+    unknown is a password login, never stronger: the transfer limits follow this."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            value = (event.get("metadata") or {}).get("auth_strength")
+            return value if isinstance(value, str) and value in AUTH_STRENGTHS else "password"
+    return "password"
 
 
 def latest_text(tracker: Tracker) -> str:

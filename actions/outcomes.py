@@ -44,6 +44,15 @@ def describe(outcome: Outcome, retry: bool = True) -> str:
         else "已"
     )
     verb = "还款到" if receipt.kind == "repayment" else "转给"
+    what = WHAT.get(receipt.kind, "转账")
+    amount = format_cny(receipt.amount_cents)
+    if receipt.status == "held":  # reserved for the back office's review: nothing moved yet
+        return (
+            f"这笔{what}{amount}{verb}{receipt.recipient_label}正在人工复核中，款项已冻结、暂未转出；"
+            "复核结果会在这里通知您。" + ("无需重复操作。" if retry else "")
+        )
+    if receipt.status == "cancelled":
+        return f"这笔{what}{amount}{verb}{receipt.recipient_label}已在复核后取消，款项未转出，冻结金额已释放。"
     return (
         f"这笔{WHAT.get(receipt.kind, '转账')}{when}成功，{format_cny(receipt.amount_cents)}{verb}"
         f"{receipt.recipient_label}，从{receipt.from_account.label}付款。" + ("无需重复操作。" if retry else "")

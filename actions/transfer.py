@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
@@ -21,13 +21,26 @@ from actions.common import (
     latest_text,
 )
 from actions.summaries import summary_data
-from actions.task_form import CONFIRM_BUTTONS, AskCode, SubmitTask, TaskFormValidation, confirmation_text
+from actions.task_form import (
+    CONFIRM_BUTTONS,
+    AskCode,
+    AskWarning,
+    SubmitTask,
+    TaskFormValidation,
+    assurance_of,
+    code_reason,
+    confirmation_text,
+    held_text,
+    sentence,
+)
 from assistant.bank.types import BankError, TransferQuote
 from assistant.base.money import format_cny
 
 NAMED_RECIPIENT = re.compile(r"(?:转给|汇给|打给|转账给|给|向)([\u4e00-\u9fff]{1,4}?)(?:转|汇|打钱|打)")
 NOT_NAMES = {"我", "你", "他", "她", "自己", "本人", "我自己", "别人", "人", "谁"}
 AMOUNT_REFUSALS = {"single_limit", "daily_limit", "insufficient_funds", "invalid_amount", "over_repayment"}
+TRANSFER_SLOTS = ("transfer_payee", "transfer_to_account", "transfer_amount", "transfer_from")
+TRANSFER_STEPS = ("transfer_code", "transfer_warning")
 
 
 def _amount_yuan(cents: int) -> float:
@@ -35,8 +48,10 @@ def _amount_yuan(cents: int) -> float:
 
 
 def transfer_quote(tracker: Tracker, slots: Dict[str, Any]) -> TransferQuote:
-    """The quote for the details in ``slots`` (raises BankError when they cannot go ahead)."""
+    """The quote for the details in ``slots`` (raises BankError when they cannot go ahead), with its risk
+    decision for what the customer proved so far (the token's strength, the code and warning slots)."""
     customer = customer_id(tracker)
+    assurance = assurance_of(tracker, slots, "transfer")
     source = bank().find_account(customer, last4=slots.get("transfer_from"))
     if source is None:
         raise BankError("account_not_found", "没有找到付款账户")
@@ -47,16 +62,17 @@ def transfer_quote(tracker: Tracker, slots: Dict[str, Any]) -> TransferQuote:
         target = bank().find_account(customer, last4=slots["transfer_to_account"])
         if target is None:
             raise BankError("account_not_found", "没有找到收款账户")
-        return bank().quote_transfer(customer, source.id, cents, to_account_id=target.id)
+        return bank().quote_transfer(customer, source.id, cents, to_account_id=target.id, assurance=assurance)
     payee = bank().resolve_payee(customer, slots.get("transfer_payee") or "")
     if payee is None:
         raise BankError("payee_not_found", "没有找到该收款人")
-    return bank().quote_transfer(customer, source.id, cents, payee_id=payee.id)
+    return bank().quote_transfer(customer, source.id, cents, payee_id=payee.id, assurance=assurance)
 
 
 class ValidateTransferForm(TaskFormValidation):
     prefix = "transfer"
     kind = "transfer"
+    warning_step = True
 
     def detail_slots(self, slots: Dict[str, Any]) -> List[str]:
         recipient = "transfer_to_account" if slots.get("transfer_to_account") else "transfer_payee"
@@ -127,6 +143,9 @@ class ValidateTransferForm(TaskFormValidation):
             try:
                 transfer_quote(tracker, slots)
             except BankError as err:
+                if err.code == "risk_blocked":  # e.g. over what any login may send: the decision says why
+                    dispatcher.utter_message(text=f"抱歉，{sentence(err.message)}。您可以换一个金额，或说“取消”。")
+                    return None
                 if err.code in AMOUNT_REFUSALS:
                     dispatcher.utter_message(
                         text=f"抱歉，{err.message}，无法转账{format_cny(cents)}。您可以换一个金额，或说“取消”。"
@@ -141,9 +160,12 @@ class ValidateTransferForm(TaskFormValidation):
     def needs_code(self, tracker: Tracker, slots: Dict[str, Any]) -> bool:
         return transfer_quote(tracker, slots).needs_code
 
+    def steps(self, tracker: Tracker, slots: Dict[str, Any]) -> Tuple[bool, bool]:
+        q = transfer_quote(tracker, slots)
+        return q.needs_code, q.needs_warning
+
 
 def summary_text(q: TransferQuote) -> str:
-    reason = ("首次向该收款人转账" if q.first_time else "金额较大") if q.needs_code else None
     return confirmation_text(
         "转账",
         [
@@ -152,8 +174,14 @@ def summary_text(q: TransferQuote) -> str:
             f"付款账户：{q.from_account.label}",
             f"手续费：{format_cny(q.fee_cents)}",
         ],
-        reason,
+        code_reason(q, q.first_time),
+        q.risk.warning if q.needs_warning and q.risk is not None else "",
     )
+
+
+def form_slots(tracker: Tracker) -> Dict[str, Any]:
+    """The request's details and the steps passed so far, as the tracker holds them."""
+    return {s: tracker.get_slot(s) for s in (*TRANSFER_SLOTS, *TRANSFER_STEPS)}
 
 
 class ActionAskTransferConfirmed(Action):
@@ -161,14 +189,10 @@ class ActionAskTransferConfirmed(Action):
         return "action_ask_transfer_confirmed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]) -> List[EventType]:
-        slots = {
-            s: tracker.get_slot(s)
-            for s in ("transfer_payee", "transfer_to_account", "transfer_amount", "transfer_from")
-        }
         try:
-            q = transfer_quote(tracker, slots)
+            q = transfer_quote(tracker, form_slots(tracker))
         except BankError as err:
-            dispatcher.utter_message(text=f"抱歉，{err.message}。请修改后再确认，或说“取消”。")
+            dispatcher.utter_message(text=f"抱歉，{sentence(err.message)}。请修改后再确认，或说“取消”。")
             return []
         dispatcher.utter_message(
             text=summary_text(q),
@@ -204,8 +228,17 @@ class ActionAskTransferCode(AskCode):
         return f"向{to}转账{format_cny(cents)}"
 
 
+class ActionAskTransferWarning(AskWarning):
+    prefix = "transfer"
+    what = "转账"
+
+    def quote(self, tracker: Tracker) -> TransferQuote:
+        return transfer_quote(tracker, form_slots(tracker))
+
+
 class ActionSubmitTransfer(SubmitTask):
     prefix = "transfer"
+    what = "转账"
 
     def slot_names(self) -> List[str]:
         return ValidateTransferForm().all_slots()
@@ -221,7 +254,12 @@ class ActionSubmitTransfer(SubmitTask):
             q.amount_cents,
             payee_id=q.payee.id if q.payee else None,
             to_account_id=q.to_account.id if q.to_account else None,
+            assurance=assurance_of(tracker, slots, "transfer"),
         )
+        if not receipt.completed:  # held for review: reserved, not sent; the back office decides
+            reasons = [r.text for r in q.risk.reasons] if q.risk is not None else []
+            dispatcher.utter_message(text=held_text("转账", reasons, receipt.status), json_message=receipt.to_json())
+            return
         balance = format_cny(receipt.from_account.balance_cents)
         dispatcher.utter_message(
             text=f"转账成功！已向{receipt.recipient_label}转账{format_cny(receipt.amount_cents)}。\n"

@@ -41,6 +41,12 @@ status=0
 sed -n '/Search evaluation on/,$p' test-output/search-eval.log
 [ "$status" = 0 ] || exit "$status"
 
+echo "==> risk evaluation (make eval-risk)"
+status=0
+"$PY" -m assistant.ops.evaluation.risk_eval > test-output/risk-eval.log 2>&1 || status=$?
+sed -n '/Risk evaluation on/,$p' test-output/risk-eval.log
+[ "$status" = 0 ] || exit "$status"
+
 echo "==> pytest (unit, integration incl. the realistic evaluation, browser)"
 status=0
 "$PY" -m pytest "$@" || status=$?

@@ -15,15 +15,24 @@ from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import count
+from statistics import median
 from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, cast
 
-from assistant.bank import book, history, ledger, seed, verification
+from assistant.bank import book, history, holds, ledger, seed, verification
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
 from assistant.bank.protocol import CoreBanking, named_account, primary_debit
+from assistant.bank.risk import context as risk_context
+from assistant.bank.risk.context import counted
+from assistant.bank.risk.engine import decide
+from assistant.bank.risk.rules import current_rules
+from assistant.bank.risk.scam import CANONICAL
+from assistant.bank.risk.store import SECURITY_EVENT_KINDS
+from assistant.bank.risk.types import Assurance, RiskContext, RiskDecision
 from assistant.bank.types import (
     CODE_MAX_ATTEMPTS,
     CODE_REQUIRED_FROM_CENTS,
@@ -35,6 +44,7 @@ from assistant.bank.types import (
     BookEntry,
     CodeCheck,
     CreditBill,
+    HeldView,
     PayeeView,
     Receipt,
     TransferQuote,
@@ -84,6 +94,7 @@ class _Payee:
     bank: str
     number: str
     aliases: List[str] = field(default_factory=list)
+    created_at: Optional[datetime] = None  # when the customer added it (a transfer right after is riskier)
 
     def view(self) -> PayeeView:
         return PayeeView(id=self.id, name=self.name, bank=self.bank, last4=self.number[-4:], aliases=list(self.aliases))
@@ -121,6 +132,34 @@ class _Transfer:
 
 
 @dataclass
+class _Held:
+    """A movement held for review (what ``held_transfers`` holds): its amount is reserved while ``held``."""
+
+    id: int
+    request_key: str
+    customer_id: str
+    from_account_id: int
+    to_payee_id: Optional[int]
+    to_account_id: Optional[int]
+    kind: str
+    amount_cents: int
+    reasons: List[Dict[str, str]]
+    created_at: datetime
+    status: str = "held"  # held | released | cancelled
+    decided_at: Optional[datetime] = None
+    decided_by: str = ""
+    transfer_id: Optional[int] = None
+
+
+@dataclass
+class _Notice:
+    customer_id: str
+    text: str
+    created_at: datetime
+    delivered: bool = False
+
+
+@dataclass
 class _Code:
     id: int
     customer_id: str
@@ -149,6 +188,11 @@ class _Record:
         return BookEntry(self.id, self.direction, self.amount_cents, self.category, self.occurred_on, self.note)
 
 
+def _minutes(now: datetime, at: Optional[datetime]) -> Optional[float]:
+    """Minutes from ``at`` to ``now`` (never negative), None when it never happened."""
+    return None if at is None else max(0.0, (now - at).total_seconds() / 60)
+
+
 # A posting not yet booked: (posted_at UTC, amount_cents, kind, counterparty, category, memo).
 _Entry = Tuple[datetime, int, str, str, str, str]
 
@@ -170,6 +214,12 @@ class InMemoryBank(CoreBanking):
         self._codes: List[_Code] = []
         self._records: List[_Record] = []
         self._freezes: Dict[Tuple[str, str], int] = {}  # (customer, key) → the account that key froze
+        # Risk control (the tables assistant.bank.risk.store and assistant.bank.holds write on the SQL ledger).
+        self._holds: Dict[str, _Held] = {}  # by request key (unique, as in the SQL table)
+        self._notices: List[_Notice] = []
+        self._security_events: List[Tuple[str, str, datetime]] = []  # (customer, kind, at)
+        self._signals: List[Tuple[str, Tuple[str, ...], datetime]] = []  # (customer, phrases, at)
+        self.decisions: List[Dict[str, Any]] = []  # every decision taken at execution, as risk_decisions keeps it
 
     # ------------------------------------------------------------------ setting up
     @classmethod
@@ -214,7 +264,7 @@ class InMemoryBank(CoreBanking):
                 "demo2", "debit", "储蓄卡", "6222021009990001", is_primary=True, balance_cents=100_000
             )
             for name, bank, number, aliases in seed.DEMO_PAYEES:
-                self.add_payee("demo", name, bank, number, aliases)
+                self.add_payee("demo", name, bank, number, aliases, added_at=seed._at(today - timedelta(days=400), 9))
             # The seed's own generator (same random sequence, so the same history as the SQL ledger) and its
             # clock rule (the bank's wall-clock hours, stored as UTC); it uses the accounts only to tell postings apart.
             postings = seed._demo_history(today, cast(Any, salary), cast(Any, savings), cast(Any, credit))
@@ -263,11 +313,20 @@ class InMemoryBank(CoreBanking):
             self._book_history(account, [], self.now())
             return account.view()
 
-    def add_payee(self, customer_id: str, name: str, bank: str, number: str, aliases: Iterable[str] = ()) -> PayeeView:
+    def add_payee(
+        self,
+        customer_id: str,
+        name: str,
+        bank: str,
+        number: str,
+        aliases: Iterable[str] = (),
+        added_at: Optional[datetime] = None,
+    ) -> PayeeView:
+        """A saved payee, added ``added_at`` (default now: as a payee the customer just added)."""
         with self._lock:
             if any(p.customer_id == customer_id and p.name == name for p in self._payees.values()):
                 raise ValueError(f"payee {name!r} of {customer_id!r} exists")
-            payee = _Payee(self._next("payee"), customer_id, name, bank, number, list(aliases))
+            payee = _Payee(self._next("payee"), customer_id, name, bank, number, list(aliases), added_at or self.now())
             self._payees[payee.id] = payee
             return payee.view()
 
@@ -319,9 +378,14 @@ class InMemoryBank(CoreBanking):
         payee_id: Optional[int] = None,
         to_account_id: Optional[int] = None,
         kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
     ) -> TransferQuote:
         with self._lock:
-            return self._quote(customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind)
+            q = self._quote(customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind)
+            decision = decide(self._risk_context(customer_id, q, kind, assurance or Assurance()))
+            if decision.action == "block":
+                raise BankError("risk_blocked", decision.customer_text(), ledger.refusal_detail(decision, False, False))
+            return replace(q, risk=decision, needs_code=q.needs_code or decision.needs_code)
 
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
         with self._lock:
@@ -377,6 +441,7 @@ class InMemoryBank(CoreBanking):
         payee_id: Optional[int] = None,
         to_account_id: Optional[int] = None,
         kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
     ) -> Receipt:
         if not key or len(key) > 128:
             raise BankError("invalid_key", "请求编号无效")
@@ -385,45 +450,18 @@ class InMemoryBank(CoreBanking):
             if previous is not None:
                 return previous
             q = self._quote(customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind)
-            if q.needs_code and not self._code_verified(customer_id, f"{kind}:{key}"):
-                raise BankError("code_required", "需要先完成短信验证")
+            effective = ledger.stepped_up(assurance or Assurance(), self._code_verified(customer_id, f"{kind}:{key}"))
+            started = time.perf_counter_ns()
+            ctx = self._risk_context(customer_id, q, kind, effective)
+            decision = decide(ctx)
+            self._record_decision(ctx, decision, key, (time.perf_counter_ns() - started) // 1000)
+            ledger.gate(decision, q.needs_code, effective)
+            if decision.action == "hold":
+                return self._hold(customer_id, key, q, kind, decision)
             source = self._own_account(customer_id, from_account_id)
-            record = _Transfer(
-                id=self._next("transfer"),
-                customer_id=customer_id,
-                key=key,
-                from_account_id=source.id,
-                to_payee_id=payee_id,
-                to_account_id=to_account_id,
-                kind=kind,
-                amount_cents=amount_cents,
-                fee_cents=q.fee_cents,
-                created_at=self.now(),
-            )
-            self._transfers[key] = record
-            category = "人情" if payee_id else "其他"
-            out_kind = "repayment" if kind == "repayment" else "transfer_out"
-            if q.payee is not None:
-                self._post(
-                    source, -amount_cents, out_kind, q.payee.name, category, "转账", record.id, record.created_at
-                )
-            else:
-                target = self._own_account(customer_id, cast(int, to_account_id))
-                memo = "信用卡还款" if kind == "repayment" else "本人账户互转"
-                to_self = f"本人{target.view().label}"
-                self._post(source, -amount_cents, out_kind, to_self, category, memo, record.id, record.created_at)
-                in_kind = "repayment" if kind == "repayment" else "transfer_in"
-                from_self = f"本人{source.view().label}"
-                self._post(target, amount_cents, in_kind, from_self, category, memo, record.id, record.created_at)
-            return Receipt(
-                transfer_id=record.id,
-                kind=kind,
-                amount_cents=amount_cents,
-                fee_cents=q.fee_cents,
-                from_account=source.view(),
-                recipient_label=q.recipient_label,
-                created_at=record.created_at,
-            )
+            target = self._own_account(customer_id, to_account_id) if to_account_id is not None else None
+            payee = self._own_payee(customer_id, payee_id) if payee_id is not None else None
+            return self._move(customer_id, key, source, amount_cents, kind, payee, target, q.fee_cents)
 
     def outbox(self, customer_id: str, limit: int = 20) -> List[Dict[str, object]]:
         with self._lock:
@@ -439,6 +477,69 @@ class InMemoryBank(CoreBanking):
                 }
                 for c in sent
             ]
+
+    # ------------------------------------------------------------------ risk: signals, holds, notices
+    def record_security_event(self, customer_id: str, kind: str) -> None:
+        if kind not in SECURITY_EVENT_KINDS:
+            raise BankError("invalid_event", f"未知的安全事件：{kind}")
+        with self._lock:
+            self._security_events.append((customer_id, kind, self.now()))
+
+    def record_conversation_signal(self, customer_id: str, phrases: Sequence[str]) -> None:
+        found = tuple(p for p in dict.fromkeys(phrases) if p in CANONICAL)  # canonical phrases only, as stored
+        if found:
+            with self._lock:
+                self._signals.append((customer_id, found, self.now()))
+
+    def held_transfers(self, status: str = "held") -> List[HeldView]:
+        if status not in holds.STATUSES:
+            raise BankError("invalid_status", "状态只能是 held、released 或 cancelled")
+        with self._lock:
+            found = sorted((h for h in self._holds.values() if h.status == status), key=lambda h: h.id)
+            return [self._held_view(h) for h in found]
+
+    def release_held(self, held_id: int, by: str) -> Receipt:
+        with self._lock:
+            row = self._held(held_id)
+            if row.status != "held":
+                if row.status == "released":  # decided before: its receipt again, nothing moves now
+                    done = self._replay(row.customer_id, row.request_key)
+                    assert done is not None
+                    return done
+                raise self._decided_already(row)
+            # Checked before anything changes: a refusal leaves the hold held (the SQL ledger rolls back).
+            source = self._own_account(row.customer_id, row.from_account_id)
+            if source.status != "active":
+                raise BankError("account_frozen", f"{source.view().label}已冻结，无法转出")
+            available = self._available_cents(source) + row.amount_cents  # this hold's own reservation is free
+            if available < row.amount_cents:
+                raise BankError("insufficient_funds", f"{source.view().label}余额不足（可用{format_cny(available)}）")
+            payee = self._own_payee(row.customer_id, row.to_payee_id) if row.to_payee_id else None
+            target = self._own_account(row.customer_id, row.to_account_id) if row.to_account_id else None
+            if row.kind == "repayment" and target is not None and row.amount_cents > target.balance_cents:
+                raise BankError("over_repayment", f"还款金额超过当前欠款{format_cny(target.balance_cents)}")
+            row.status, row.decided_at, row.decided_by = "released", self.now(), by
+            receipt = self._move(row.customer_id, row.request_key, source, row.amount_cents, row.kind, payee, target)
+            row.transfer_id = receipt.transfer_id
+            self._notify(row, holds.RELEASED_NOTICE)
+            return replace(receipt, held_id=row.id)
+
+    def cancel_held(self, held_id: int, by: str) -> HeldView:
+        with self._lock:
+            row = self._held(held_id)
+            if row.status == "held":
+                row.status, row.decided_at, row.decided_by = "cancelled", self.now(), by
+                self._notify(row, holds.CANCELLED_NOTICE)
+            elif row.status != "cancelled":
+                raise self._decided_already(row)
+            return self._held_view(row)
+
+    def notices(self, customer_id: str) -> List[str]:
+        with self._lock:
+            waiting = [n for n in self._notices if n.customer_id == customer_id and not n.delivered]
+            for notice in waiting:
+                notice.delivered = True
+            return [n.text for n in waiting]
 
     # ------------------------------------------------------------------ cards
     def credit_bill(self, customer_id: str, account_id: int) -> CreditBill:
@@ -643,10 +744,9 @@ class InMemoryBank(CoreBanking):
                     raise BankError("invalid_target", "只能向信用卡还款")
                 if amount_cents > target.balance_cents:
                     raise BankError("over_repayment", f"还款金额超过当前欠款{format_cny(target.balance_cents)}")
-        if source.balance_cents < amount_cents + fee:
-            raise BankError(
-                "insufficient_funds", f"{source.view().label}余额不足（可用{format_cny(source.balance_cents)}）"
-            )
+        available = self._available_cents(source)
+        if available < amount_cents + fee:
+            raise BankError("insufficient_funds", f"{source.view().label}余额不足（可用{format_cny(available)}）")
         large = amount_cents >= CODE_REQUIRED_FROM_CENTS
         needs_code = (payee is not None and (large or first_time)) or (kind == "repayment" and large)
         return TransferQuote(
@@ -661,35 +761,268 @@ class InMemoryBank(CoreBanking):
 
     def _replay(self, customer_id: str, key: str) -> Optional[Receipt]:
         done = self._transfers.get(key)
-        if done is None:
+        held = self._holds.get(key)
+        if done is None and held is None:
             return None
-        if done.customer_id != customer_id:
+        owner = done.customer_id if done is not None else cast(_Held, held).customer_id
+        if owner != customer_id:
             raise BankError("key_conflict", "请求编号冲突，请重新发起")
-        source = self._own_account(customer_id, done.from_account_id)
-        label = (
-            self._own_payee(customer_id, done.to_payee_id).view().label
-            if done.to_payee_id
-            else f"本人{self._own_account(customer_id, cast(int, done.to_account_id)).view().label}"
-        )
+        if done is None:
+            return self._held_receipt(cast(_Held, held), replayed=True)
         return Receipt(
             transfer_id=done.id,
             kind=done.kind,
             amount_cents=done.amount_cents,
             fee_cents=done.fee_cents,
-            from_account=source.view(),
-            recipient_label=label,
+            from_account=self._own_account(customer_id, done.from_account_id).view(),
+            recipient_label=self._label(customer_id, done.to_payee_id, done.to_account_id),
             created_at=done.created_at,
             replayed=True,
+            held_id=held.id if held is not None else None,
+        )
+
+    def _label(self, customer_id: str, to_payee_id: Optional[int], to_account_id: Optional[int]) -> str:
+        if to_payee_id:
+            return self._own_payee(customer_id, to_payee_id).view().label
+        return f"本人{self._own_account(customer_id, cast(int, to_account_id)).view().label}"
+
+    def _move(
+        self,
+        customer_id: str,
+        key: str,
+        source: _Account,
+        amount_cents: int,
+        kind: str,
+        payee: Optional[_Payee] = None,
+        target: Optional[_Account] = None,
+        fee_cents: int = 0,
+    ) -> Receipt:
+        """Move the money (as ``ledger.move``): the transfer claiming ``key`` and its postings."""
+        record = _Transfer(
+            id=self._next("transfer"),
+            customer_id=customer_id,
+            key=key,
+            from_account_id=source.id,
+            to_payee_id=payee.id if payee is not None else None,
+            to_account_id=target.id if target is not None else None,
+            kind=kind,
+            amount_cents=amount_cents,
+            fee_cents=fee_cents,
+            created_at=self.now(),
+        )
+        self._transfers[key] = record
+        category = "人情" if payee is not None else "其他"
+        out_kind = "repayment" if kind == "repayment" else "transfer_out"
+        if payee is not None:
+            label = payee.view().label
+            self._post(source, -amount_cents, out_kind, payee.name, category, "转账", record.id, record.created_at)
+        else:
+            assert target is not None
+            memo = "信用卡还款" if kind == "repayment" else "本人账户互转"
+            label = f"本人{target.view().label}"
+            self._post(source, -amount_cents, out_kind, label, category, memo, record.id, record.created_at)
+            in_kind = "repayment" if kind == "repayment" else "transfer_in"
+            from_self = f"本人{source.view().label}"
+            self._post(target, amount_cents, in_kind, from_self, category, memo, record.id, record.created_at)
+        return Receipt(
+            transfer_id=record.id,
+            kind=kind,
+            amount_cents=amount_cents,
+            fee_cents=fee_cents,
+            from_account=source.view(),
+            recipient_label=label,
+            created_at=record.created_at,
+        )
+
+    # ------------------------------------------------------------------ risk (as ledger, holds and risk.store)
+    def _available_cents(self, account: _Account) -> int:
+        """The balance less what held movements reserve on the account (``ledger.available_cents``)."""
+        held = sum(
+            h.amount_cents for h in self._holds.values() if h.from_account_id == account.id and h.status == "held"
+        )
+        return account.balance_cents - held
+
+    def _hold(self, customer_id: str, key: str, q: TransferQuote, kind: str, decision: RiskDecision) -> Receipt:
+        row = _Held(
+            id=self._next("held"),
+            request_key=key,
+            customer_id=customer_id,
+            from_account_id=q.from_account.id,
+            to_payee_id=q.payee.id if q.payee else None,
+            to_account_id=q.to_account.id if q.to_account else None,
+            kind=kind,
+            amount_cents=q.amount_cents,
+            reasons=[r.to_json() for r in decision.reasons],
+            created_at=self.now(),
+        )
+        self._holds[key] = row
+        return self._held_receipt(row)
+
+    def _held_receipt(self, row: _Held, replayed: bool = False) -> Receipt:
+        return Receipt(
+            transfer_id=0,
+            kind=row.kind,
+            amount_cents=row.amount_cents,
+            fee_cents=0,
+            from_account=self._own_account(row.customer_id, row.from_account_id).view(),
+            recipient_label=self._label(row.customer_id, row.to_payee_id, row.to_account_id),
+            created_at=row.created_at,
+            replayed=replayed,
+            status="held" if row.status == "held" else "cancelled",
+            held_id=row.id,
+        )
+
+    def _held(self, held_id: int) -> _Held:
+        found = next((h for h in self._holds.values() if h.id == held_id), None)
+        if found is None:
+            raise BankError("held_not_found", "没有找到该笔待复核的转账")
+        return found
+
+    def _held_view(self, row: _Held) -> HeldView:
+        return HeldView(
+            id=row.id,
+            customer_id=row.customer_id,
+            kind=row.kind,
+            amount_cents=row.amount_cents,
+            recipient_label=self._label(row.customer_id, row.to_payee_id, row.to_account_id),
+            from_account=self._own_account(row.customer_id, row.from_account_id).view().label,
+            reasons=[dict(r) for r in row.reasons],
+            created_at=row.created_at,
+            status=row.status,
+            decided_by=row.decided_by,
+            decided_at=row.decided_at,
+            transfer_id=row.transfer_id,
+        )
+
+    @staticmethod
+    def _decided_already(row: _Held) -> BankError:
+        word = holds.OUTCOME_WORDS.get(row.status, row.status)
+        return BankError(
+            "held_already_decided",
+            f"该笔转账{word}（{row.decided_by or '未知'}处理），不能再次处理",
+            {"status": row.status, "decided_by": row.decided_by},
+        )
+
+    def _notify(self, row: _Held, outcome: str) -> None:
+        """The customer's notice of a hold's outcome, in the words ``holds`` uses."""
+        self._notices.append(
+            _Notice(row.customer_id, holds.notice_text(row.created_at, row.amount_cents, outcome), self.now())
+        )
+
+    def _risk_context(self, customer_id: str, q: TransferQuote, kind: str, assurance: Assurance) -> RiskContext:
+        """``risk.context.build_context`` on this bank's records, field by field (the quote has checked that
+        the account and the payee are the customer's)."""
+        now = self.now()
+        payee = self._own_payee(customer_id, q.payee.id) if q.payee is not None else None
+        last_paid: Optional[datetime] = None
+        recipient = ""
+        if payee is not None:
+            paid = [
+                t.created_at
+                for t in self._transfers.values()
+                if t.customer_id == customer_id and t.to_payee_id == payee.id and t.created_at <= now
+            ] + [
+                p.posted_at
+                for p in self._postings
+                if p.customer_id == customer_id
+                and p.kind == "transfer_out"
+                and p.counterparty == payee.name
+                and p.posted_at <= now
+            ]
+            last_paid = max(paid, default=None)
+            recipient = f"{risk_context.mask_name(payee.name)}（{payee.bank} 尾号{payee.number[-4:]}）"
+        elif q.to_account is not None:
+            recipient = f"本人{q.to_account.name}尾号{q.to_account.last4}"
+        since = now - timedelta(days=risk_context.HISTORY_DAYS)
+        outgoing = [
+            (p.posted_at, -p.amount_cents)
+            for p in self._postings
+            if p.customer_id == customer_id
+            and p.kind == "transfer_out"
+            and since <= p.posted_at <= now
+            and p.amount_cents < 0
+            and not p.counterparty.startswith(risk_context.OWN_ACCOUNT_PREFIX)
+        ]
+        held = [
+            (h.created_at, h.amount_cents)
+            for h in self._holds.values()
+            if h.customer_id == customer_id
+            and h.status == "held"
+            and h.to_payee_id is not None
+            and now - timedelta(days=1) <= h.created_at <= now
+        ]
+        hour = [c for at, c in outgoing + held if at >= now - timedelta(hours=1)]
+        day = [c for at, c in outgoing + held if at >= now - timedelta(days=1)]
+        start, end = day_bounds_utc(to_local(now).date())
+        sent_today = sum(
+            t.amount_cents
+            for t in self._transfers.values()
+            if t.customer_id == customer_id and t.to_payee_id is not None and start <= t.created_at < end
+        ) + sum(c for at, c in held if start <= at < end)
+        security: Dict[str, datetime] = {}
+        for who, event, at in self._security_events:
+            if who == customer_id and at <= now and (event not in security or at > security[event]):
+                security[event] = at
+        within = now - timedelta(hours=current_rules().signals.scam_words.within_hours)
+        phrases = [p for who, found, at in self._signals if who == customer_id and within <= at <= now for p in found]
+        source = self._own_account(customer_id, q.from_account.id)
+        return RiskContext(
+            customer_id=customer_id,
+            kind=kind,
+            amount_cents=q.amount_cents,
+            to_payee=payee is not None,
+            payee_new=payee is not None and last_paid is None,
+            days_since_last_paid=(now - last_paid).days if last_paid is not None else None,
+            payee_added_minutes_ago=_minutes(now, payee.created_at) if payee is not None else None,
+            usual_amount_cents=int(median(c for _, c in outgoing)) if outgoing else None,
+            transfers_90d=len(outgoing),
+            count_last_hour=counted(hour, current_rules()),
+            sum_last_hour_cents=sum(hour),
+            count_last_day=counted(day, current_rules()),
+            sum_last_day_cents=sum(day),
+            local_hour=to_local(now).hour,
+            minutes_since_password_reset=_minutes(now, security.get("password_reset")),
+            minutes_since_new_device=_minutes(now, security.get("new_device")),
+            balance_cents=source.balance_cents,
+            scam_phrases=tuple(dict.fromkeys(phrases)),
+            assurance=assurance,
+            sent_today_cents=sent_today,
+            recipient=recipient[:64],
+        )
+
+    def _record_decision(self, ctx: RiskContext, decision: RiskDecision, key: str, latency_us: int) -> None:
+        self.decisions.append(
+            {
+                "customer_id": ctx.customer_id,
+                "request_key": key,
+                "kind": ctx.kind,
+                "amount_cents": ctx.amount_cents,
+                "action": decision.action,
+                "reasons": [r.to_json() for r in decision.reasons],
+                "rules_version": decision.rules_version,
+                "latency_us": latency_us,
+                "at": self.now(),
+            }
         )
 
     def _sent_today_cents(self, customer_id: str) -> int:
-        """Money sent to other people today (own-account moves and repayments do not count)."""
+        """Money sent to other people today (own-account moves and repayments do not count), with the
+        transfers held for review today (``ledger.sent_today_cents``)."""
         start, end = day_bounds_utc(self._today())
-        return sum(
+        sent = sum(
             t.amount_cents
             for t in self._transfers.values()
             if t.customer_id == customer_id and t.to_payee_id is not None and start <= t.created_at < end
         )
+        held = sum(
+            h.amount_cents
+            for h in self._holds.values()
+            if h.customer_id == customer_id
+            and h.status == "held"
+            and h.to_payee_id is not None
+            and start <= h.created_at < end
+        )
+        return sent + held
 
     def _is_first_transfer(self, customer_id: str, payee: _Payee) -> bool:
         by_bot = any(t.customer_id == customer_id and t.to_payee_id == payee.id for t in self._transfers.values())

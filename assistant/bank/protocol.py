@@ -8,7 +8,9 @@ every implementation, so what is promised here is what callers may rely on:
 * a request the bank refuses raises ``BankError`` with a stable ``code`` (named per method below) and a
   ``message`` in Chinese that the customer is shown as is;
 * a customer only ever sees and moves their own accounts, payees, codes and records: another customer's
-  id is "not found", never "forbidden".
+  id is "not found", never "forbidden";
+* every money movement gets a risk decision (assistant.bank.risk) inside the bank, whatever face asked:
+  the faces pass what the customer proved (``Assurance``), never the decision itself.
 """
 
 from __future__ import annotations
@@ -18,11 +20,13 @@ from typing import Dict, List, Optional, Protocol, Sequence
 
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
+from assistant.bank.risk.types import Assurance
 from assistant.bank.types import (
     AccountView,
     BookEntry,
     CodeCheck,
     CreditBill,
+    HeldView,
     PayeeView,
     Receipt,
     TransferQuote,
@@ -66,13 +70,19 @@ class CoreBanking(Protocol):
         payee_id: Optional[int] = None,
         to_account_id: Optional[int] = None,
         kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
     ) -> TransferQuote:
         """What the movement would do, moving nothing: exactly one of ``payee_id`` / ``to_account_id``;
-        ``kind="repayment"`` pays a credit card. ``needs_code`` when paying a payee ¥5,000 or more or for the
-        first time, or repaying ¥5,000 or more. Refusals (BankError): ``invalid_amount``, ``invalid_recipient``,
+        ``kind="repayment"`` pays a credit card. ``risk`` is the risk decision it would get with ``assurance``
+        (default ``Assurance()``: password only, no code, no warning acknowledged), a preview that is not
+        recorded. ``needs_code`` when paying a payee ¥5,000 or more or for the first time, or repaying ¥5,000
+        or more, or when the risk decision needs a code; ``needs_warning`` when it needs the anti-fraud
+        warning acknowledged. Refusals (BankError): ``invalid_amount``, ``invalid_recipient``,
         ``account_not_found``, ``payee_not_found``, ``invalid_source`` (not debit), ``account_frozen``,
-        ``single_limit`` / ``daily_limit`` (payees only), ``same_account``, ``invalid_target``,
-        ``over_repayment``, then ``insufficient_funds`` (limits are checked before the balance)."""
+        ``single_limit`` / ``daily_limit`` (payees only; absolute caps, held transfers of the day count),
+        ``same_account``, ``invalid_target``, ``over_repayment``, then ``insufficient_funds`` (limits are
+        checked before the balance; the available balance is the balance less what held transfers reserve),
+        then ``risk_blocked`` (message: why, and what would make it possible)."""
         ...
 
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
@@ -99,17 +109,60 @@ class CoreBanking(Protocol):
         payee_id: Optional[int] = None,
         to_account_id: Optional[int] = None,
         kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
     ) -> Receipt:
-        """Move the money once per idempotency ``key``: the same key again (also concurrently) moves nothing and
-        returns the first receipt with ``replayed=True``, before any check that could now fail. Refusals move
-        nothing: those of ``quote_transfer``, ``invalid_key`` (empty or over 128 characters), ``key_conflict``
-        (another customer's key) and ``code_required`` when the quote needs a code and none was verified for
-        ``"<kind>:<key>"``."""
+        """Move the money once per idempotency ``key``, after the risk decision (recorded, refusals too): the
+        same key again (also concurrently) moves nothing and returns the first receipt with ``replayed=True``,
+        before any check that could now fail. Refusals move nothing: those of ``quote_transfer``, ``invalid_key``
+        (empty or over 128 characters), ``key_conflict`` (another customer's key), ``risk_blocked``,
+        ``risk_step_up`` (the anti-fraud warning is not acknowledged in ``assurance``, or the decision needs a
+        code none was verified for; ``detail`` says which: ``needs_code``, ``needs_warning``, ``reasons``) and
+        ``code_required`` when the ¥5,000 / first-payment rule needs a code and none was verified for
+        ``"<kind>:<key>"``. A code verified for ``"<kind>:<key>"`` raises the strength to "sms" for this
+        movement (higher limits); whether one was is the bank's record, not ``assurance.code_verified``.
+        A movement the decision holds for review moves nothing and returns ``status="held"`` with ``held_id``
+        (``transfer_id`` 0): its amount stays on the account but is no longer available until the back office
+        releases (the same key then replays the completed transfer) or cancels it (``status="cancelled"``)."""
         ...
 
     def outbox(self, customer_id: str, limit: int = 20) -> List[Dict[str, object]]:
         """The SMS codes "sent" to the customer, newest first (the dev outbox): ``id``, ``code`` (None when the
         bank keeps nothing readable, as in prod), ``purpose``, ``message``, ``sent_at``, ``expires_at``."""
+        ...
+
+    # ------------------------------------------------------------------ risk: signals, holds, notices
+    def record_security_event(self, customer_id: str, kind: str) -> None:
+        """Remember a security change (``password_reset``, ``new_device``, ``payee_added``): a transfer soon
+        after it is riskier. Refusal: ``invalid_event`` (another kind)."""
+        ...
+
+    def record_conversation_signal(self, customer_id: str, phrases: Sequence[str]) -> None:
+        """Remember the scam phrases the customer wrote (canonical ones, e.g. 安全账户, as
+        ``assistant.bank.risk.scam.scam_phrases`` finds them; others are dropped): the risk decisions of the
+        customer's transfers in the next hours see them."""
+        ...
+
+    def held_transfers(self, status: str = "held") -> List[HeldView]:
+        """The back office's queue: movements of every customer with this ``status`` (held, released or
+        cancelled), oldest first. Refusal: ``invalid_status``."""
+        ...
+
+    def release_held(self, held_id: int, by: str) -> Receipt:
+        """Execute a held movement, once (a completed receipt with ``held_id``; the customer gets a notice),
+        after re-checking the source account's status and balance. Atomic against a concurrent release or
+        cancel: exactly one decides; the same call again returns the same receipt (``replayed=True``).
+        Refusals: ``held_not_found``, ``held_already_decided`` (it was cancelled), ``account_frozen``,
+        ``insufficient_funds`` (the hold then stays held)."""
+        ...
+
+    def cancel_held(self, held_id: int, by: str) -> HeldView:
+        """Cancel a held movement: nothing moves, its reservation is freed, the customer gets a notice. Atomic
+        like ``release_held``; cancelling again returns the same view. Refusals: ``held_not_found``,
+        ``held_already_decided`` (it was released)."""
+        ...
+
+    def notices(self, customer_id: str) -> List[str]:
+        """The customer's undelivered notices (e.g. a hold's outcome), oldest first, each delivered once."""
         ...
 
     # ------------------------------------------------------------------ cards

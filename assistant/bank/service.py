@@ -13,17 +13,20 @@ from typing import Dict, List, Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from assistant.bank import book, cards, history, ledger, outcomes, verification
+from assistant.bank import book, cards, history, holds, ledger, outcomes, verification
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
 from assistant.bank.payees import find_payee, payees_of
 from assistant.bank.protocol import CoreBanking, named_account, primary_debit
+from assistant.bank.risk import store
+from assistant.bank.risk.types import Assurance
 from assistant.bank.types import (
     AccountView,
     BankError,
     BookEntry,
     CodeCheck,
     CreditBill,
+    HeldView,
     PayeeView,
     Receipt,
     TransferQuote,
@@ -77,9 +80,10 @@ class BankService:
         payee_id: Optional[int] = None,
         to_account_id: Optional[int] = None,
         kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
     ) -> TransferQuote:
         with session_scope(self.url) as s:
-            return ledger.quote(s, customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind)
+            return ledger.quote(s, customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind, assurance)
 
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
         with session_scope(self.url, write=True) as s:
@@ -102,10 +106,17 @@ class BankService:
         payee_id: Optional[int] = None,
         to_account_id: Optional[int] = None,
         kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
     ) -> Receipt:
+        refused: Optional[ledger.RiskRefusal] = None
         try:
             with session_scope(self.url, write=True) as s:
-                return ledger.execute(s, customer_id, key, from_account_id, amount_cents, payee_id, to_account_id, kind)
+                try:
+                    return ledger.execute(
+                        s, customer_id, key, from_account_id, amount_cents, payee_id, to_account_id, kind, assurance
+                    )
+                except ledger.RiskRefusal as exc:
+                    refused = exc  # only the decision's record was written: commit it (the audit), then refuse
         except IntegrityError:
             # A concurrent twin with the same key won the race: report what it did, move nothing.
             with session_scope(self.url) as s:
@@ -113,6 +124,8 @@ class BankService:
             if done is None:
                 raise
             return done
+        assert refused is not None
+        raise refused
 
     def outbox(self, customer_id: str, limit: int = 20) -> List[Dict[str, object]]:
         """The SMS codes "sent" (dev): decrypted here, never stored in clear; code None when unreadable."""
@@ -130,6 +143,36 @@ class BankService:
                 }
                 for c, code in sent
             ]
+
+    # ------------------------------------------------------------------ risk: signals, holds, notices
+    def record_security_event(self, customer_id: str, kind: str) -> None:
+        if kind not in store.SECURITY_EVENT_KINDS:  # the store raises ValueError: a face hears a refusal
+            raise BankError("invalid_event", f"未知的安全事件：{kind}")
+        with session_scope(self.url, write=True) as s:
+            store.record_security_event(s, customer_id, kind)
+
+    def record_conversation_signal(self, customer_id: str, phrases: Sequence[str]) -> None:
+        with session_scope(self.url, write=True) as s:
+            store.record_conversation_signal(s, customer_id, phrases)
+
+    def held_transfers(self, status: str = "held") -> List[HeldView]:
+        with session_scope(self.url) as s:
+            return holds.held_transfers(s, status)
+
+    def release_held(self, held_id: int, by: str) -> Receipt:
+        with session_scope(self.url, write=True) as s:
+            return holds.release(s, held_id, by)
+
+    def cancel_held(self, held_id: int, by: str) -> HeldView:
+        with session_scope(self.url, write=True) as s:
+            return holds.cancel(s, held_id, by)
+
+    def notices(self, customer_id: str) -> List[str]:
+        with session_scope(self.url) as s:  # every chat answer and poll asks: no write lock to find nothing
+            if not holds.has_notices(s, customer_id):
+                return []
+        with session_scope(self.url, write=True) as s:
+            return holds.take_notices(s, customer_id)
 
     # ------------------------------------------------------------------ cards
     def credit_bill(self, customer_id: str, account_id: int) -> CreditBill:

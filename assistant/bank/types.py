@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Dict, List, Optional
 
+from assistant.bank.risk.types import RiskDecision
+from assistant.base.clock import iso_utc
 from assistant.base.money import format_cny
 
 SINGLE_TRANSFER_LIMIT_CENTS = 5_000_000  # ¥50,000.00
@@ -20,12 +22,17 @@ LATEST_DATE = date(2099, 12, 31)
 
 
 class BankError(Exception):
-    """A request the bank refuses; ``message`` is what the customer is told (Chinese)."""
+    """A request the bank refuses; ``message`` is what the customer is told (Chinese).
 
-    def __init__(self, code: str, message: str) -> None:
+    ``detail`` carries what a face needs to act on the refusal beyond words, e.g. for ``risk_step_up``
+    which confirmations are still missing (``needs_code``, ``needs_warning``) and the reasons, so that the
+    conversation can ask for exactly those instead of parsing the message."""
+
+    def __init__(self, code: str, message: str, detail: Optional[Dict[str, Any]] = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.detail: Dict[str, Any] = dict(detail or {})
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,9 @@ class TransferQuote:
     to_account: Optional[AccountView] = None
     needs_code: bool = False
     first_time: bool = False
+    # The risk engine's preview for the assurance the quote was asked with: the anti-fraud warning and the
+    # code need are known before the customer confirms; the decision that counts is taken again at execution.
+    risk: Optional[RiskDecision] = None
 
     @property
     def recipient_label(self) -> str:
@@ -105,8 +115,13 @@ class TransferQuote:
         assert self.to_account is not None
         return f"本人{self.to_account.label}"
 
+    @property
+    def needs_warning(self) -> bool:
+        """The customer must acknowledge the anti-fraud warning (in words) before this can go ahead."""
+        return self.risk is not None and self.risk.needs_warning
+
     def to_json(self) -> Dict[str, Any]:
-        return {
+        out: Dict[str, Any] = {
             "type": "transfer_summary",
             "recipient": self.recipient_label,
             "amount_cents": self.amount_cents,
@@ -114,12 +129,20 @@ class TransferQuote:
             "fee": format_cny(self.fee_cents),
             "from_account": self.from_account.label,
             "needs_code": self.needs_code,
+            "needs_warning": self.needs_warning,
         }
+        if self.risk is not None:
+            out["risk"] = self.risk.to_json()
+        return out
 
 
 @dataclass(frozen=True)
 class Receipt:
-    """A completed money movement (transfer or card repayment)."""
+    """What a money movement (transfer or card repayment) request did.
+
+    ``status``: ``completed`` (the money moved), ``held`` (held for review: nothing moved, the amount is
+    reserved on the source account until the back office releases or cancels it; ``transfer_id`` is 0 and
+    ``held_id`` names the hold) or ``cancelled`` (a hold the back office cancelled: nothing moved)."""
 
     transfer_id: int
     kind: str
@@ -129,6 +152,12 @@ class Receipt:
     recipient_label: str
     created_at: datetime  # naive UTC as stored; clock.to_local before showing it
     replayed: bool = False  # True when the idempotency key had already been used: nothing moved now
+    status: str = "completed"  # completed | held | cancelled
+    held_id: Optional[int] = None  # the hold this request went through, if it was held
+
+    @property
+    def completed(self) -> bool:
+        return self.status == "completed"
 
     def to_json(self) -> Dict[str, Any]:
         return {
@@ -141,6 +170,43 @@ class Receipt:
             "from_account": self.from_account.label,
             "balance": format_cny(self.from_account.balance_cents),
             "replayed": self.replayed,
+            "status": self.status,
+            "held_id": self.held_id,
+        }
+
+
+@dataclass(frozen=True)
+class HeldView:
+    """A movement held for review, as the back office sees it (``reasons``: the risk reasons, code and text)."""
+
+    id: int
+    customer_id: str
+    kind: str
+    amount_cents: int
+    recipient_label: str
+    from_account: str  # the source account's label
+    reasons: List[Dict[str, str]]
+    created_at: datetime  # naive UTC
+    status: str  # held | released | cancelled
+    decided_by: str = ""
+    decided_at: Optional[datetime] = None
+    transfer_id: Optional[int] = None  # the transfer a release made
+
+    def to_json(self) -> Dict[str, Any]:
+        return {
+            "id": self.id,
+            "customer_id": self.customer_id,
+            "kind": self.kind,
+            "amount_cents": self.amount_cents,
+            "amount": format_cny(self.amount_cents),
+            "recipient": self.recipient_label,
+            "from_account": self.from_account,
+            "reasons": [dict(r) for r in self.reasons],
+            "created_at": iso_utc(self.created_at),
+            "status": self.status,
+            "decided_by": self.decided_by,
+            "decided_at": iso_utc(self.decided_at),
+            "transfer_id": self.transfer_id,
         }
 
 

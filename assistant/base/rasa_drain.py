@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Dict, Set
 
+# How often a gateway re-reads the marks (DrainView): a publisher waits a few of these after marking.
+REFRESH_S = 0.2
 # A mark older than this is a publisher that died mid-swap: ignored, so no server stays out for good.
 STALE_AFTER_S = 900.0
 
@@ -51,7 +53,7 @@ def draining(path: Path) -> Set[str]:
 class DrainView:
     """``draining()`` for a hot path: the file is read at most every ``every_s`` seconds."""
 
-    def __init__(self, path: Path, every_s: float = 0.2) -> None:
+    def __init__(self, path: Path, every_s: float = REFRESH_S) -> None:
         self.path = path
         self.every_s = every_s
         self._checked = 0.0

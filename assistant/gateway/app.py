@@ -11,7 +11,7 @@ from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
 from assistant.base.config import CHANNEL_SECRET_ENV, ConfigError, Settings
 from assistant.base.db.engine import session_scope
-from assistant.gateway import agent_api, bank_api, chat, health, search_api, stats_api, trainer_api, web
+from assistant.gateway import agent_api, bank_api, chat, health, risk_api, search_api, stats_api, trainer_api, web
 from assistant.gateway.errors import quiet_sanic_errors, register_error_handlers
 from assistant.gateway.protocol import GatewayApp
 from assistant.gateway.rasa_pool import RasaPool
@@ -23,7 +23,7 @@ from search_index.service import SearchService
 MAX_BODY_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 60 * 1024
 # Every blueprint the gateway serves (the security fuzz test walks the routes of exactly these).
-BLUEPRINT_MODULES = (chat, health, web, bank_api, search_api, agent_api, trainer_api, stats_api)
+BLUEPRINT_MODULES = (chat, health, web, bank_api, search_api, agent_api, trainer_api, stats_api, risk_api)
 
 
 def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:

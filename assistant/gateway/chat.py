@@ -3,6 +3,11 @@ replies out; GET /api/chat/updates: what a human agent said since the page last 
 
 While the customer's conversation is with an agent (an active handoff) their messages go to the
 agent, not the bot. Every message is logged (masked) with what the bot made of it.
+
+Every message is also read for scam words (安全账户, 公检法 …), whoever has the conversation: the
+bank remembers them (the next transfers' risk decisions see them) and the answer ends with an
+anti-fraud warning, even when no transfer is under way. Notices from the back office (a held
+transfer's outcome) come with the next answer or poll.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, json
 
+from assistant.bank.risk.scam import scam_phrases
 from assistant.base.db.engine import session_scope
 from assistant.base.db.models import HandoffMessage
 from assistant.base.rasa_client import RasaUnavailable, Turn
@@ -92,6 +98,7 @@ def _to_agent(request: Request, customer_id: str, text: str) -> Optional[Dict[st
         log_turn(session, customer_id, text, "", 0.0, "agent", handoff.id)
         view = handoff_view(session, handoff)
         messages = [from_desk(line) for line in take_undelivered(session, customer_id)]
+    messages.extend(notice_replies(request, customer_id))
     if not messages and view["status"] == "queued":
         messages.append(
             {
@@ -120,6 +127,48 @@ def busy_reply() -> Dict[str, Any]:
     }
 
 
+FRAUD_WARNING_TEXT = (
+    "【反诈提醒】银行、公检法和客服不会要求您把钱转到“安全账户”，也不会索要验证码或让您屏幕共享。"
+    "如果有人这样要求您，请立即停止操作，拨打96110反诈专线或本行客服核实。"
+)
+
+
+def fraud_warning(phrases: Tuple[str, ...]) -> Dict[str, Any]:
+    """The anti-fraud warning added to the answer of a message with scam words (``phrases``: canonical)."""
+    return {
+        "text": FRAUD_WARNING_TEXT,
+        "buttons": [],
+        "data": {"type": "fraud_warning", "from": "system", "phrases": list(phrases)},
+    }
+
+
+def notice_reply(text: str) -> Dict[str, Any]:
+    """A back-office notice (e.g. a held transfer's outcome) in the shape of a bot reply."""
+    return {"text": text, "buttons": [], "data": {"type": "notice", "from": "system"}}
+
+
+def notice_replies(request: Request, customer_id: str) -> List[Dict[str, Any]]:
+    """The customer's undelivered notices, now delivered. A failing bank costs the notices of this answer
+    only (they stay undelivered and come with the next one), never the answer itself."""
+    try:
+        return [notice_reply(text) for text in request.app.ctx.bank.notices(customer_id)]
+    except Exception:  # noqa: BLE001 - the customer still gets the answer
+        logger.exception("could not read the notices of %s", customer_id)
+        return []
+
+
+def remember_scam_words(request: Request, customer_id: str, text: str) -> Tuple[str, ...]:
+    """The scam phrases in the customer's message, recorded with the bank before the bot acts on the
+    message, so that a transfer asked in the same message is already judged with them."""
+    phrases = scam_phrases(text)
+    if phrases:
+        try:
+            request.app.ctx.bank.record_conversation_signal(customer_id, phrases)
+        except Exception:  # noqa: BLE001 - the warning is still shown; the log says what the bank missed
+            logger.exception("could not record the scam words of %s", customer_id)
+    return phrases
+
+
 def bot_replies(turn: Turn) -> Tuple[List[Dict[str, Any]], bool]:
     """The replies to show for Rasa's turn, and whether it was busy (failed or silent): then the
     customer hears that, never nothing."""
@@ -130,10 +179,11 @@ def bot_replies(turn: Turn) -> Tuple[List[Dict[str, Any]], bool]:
     return replies, busy
 
 
-def _metadata(customer_id: str, voice: bool, body: Dict[str, Any]) -> Dict[str, Any]:
-    """What the actions may read beside the text: who (from the token), voice, and the summary the
-    client last showed (``summary_key``), so a typed 确认 confirms only what this client saw."""
-    meta: Dict[str, Any] = {"customer_id": customer_id, "voice": voice}
+def _metadata(customer_id: str, voice: bool, body: Dict[str, Any], strength: str = "password") -> Dict[str, Any]:
+    """What the actions may read beside the text: who and how strongly they logged in (both from the
+    token: the transfer limits follow the strength), voice, and the summary the client last showed
+    (``summary_key``), so a typed 确认 confirms only what this client saw."""
+    meta: Dict[str, Any] = {"customer_id": customer_id, "voice": voice, "auth_strength": strength}
     key = body.get("summary_key")
     if isinstance(key, str) and SUMMARY_KEY_RE.fullmatch(key):
         meta["summary_key"] = key
@@ -151,7 +201,8 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
             ]
             understood = await understand(hypotheses, names, rasa.parse)
             text = understood.text
-        turn = await rasa.send_message(customer_id, text, _metadata(customer_id, understood is not None, body))
+        meta = _metadata(customer_id, understood is not None, body, request.ctx.principal.strength)
+        turn = await rasa.send_message(customer_id, text, meta)
     except RasaUnavailable as exc:
         logger.warning("rasa unavailable: %s", exc)
         raise ApiError(
@@ -181,7 +232,7 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
             pending = [from_desk(line) for line in take_undelivered(session, customer_id)]
     except Exception:  # noqa: BLE001 - the bot has acted: the customer still gets its answer
         logger.exception("could not record the turn of %s; answering anyway", customer_id)
-    return {"messages": pending + replies, "handoff": view}
+    return {"messages": pending + notice_replies(request, customer_id) + replies, "handoff": view}
 
 
 @bp.post("/api/chat")
@@ -192,7 +243,10 @@ async def chat(request: Request) -> HTTPResponse:
     text = clean_text(body.get("message"))
     customer_id = request.ctx.principal.sub  # the conversation is the verified customer's, never the body's
     async with _customer_lock(customer_id):
+        phrases = remember_scam_words(request, customer_id, text)
         answer = _to_agent(request, customer_id, text) or await _to_bot(request, customer_id, text, body)
+        if phrases:
+            answer["messages"].append(fraud_warning(phrases))
     return json(answer)
 
 
@@ -208,4 +262,9 @@ async def updates(request: Request) -> HTTPResponse:
         view = active_handoff_view(session, customer_id)
         messages = [from_desk(line) for line in lines]
     cursor = max([since] + [m["data"]["message_id"] for m in messages])
+    # Notices have no message id: each is delivered once (the bank marks it), the cursor is the desk's. A
+    # fresh page's first poll (since=0) with no agent on the conversation shows nothing it gets (past agent
+    # lines are history there), so notices are left for the next answer instead of being lost.
+    if since > 0 or view is not None:
+        messages += notice_replies(request, customer_id)
     return json({"messages": messages, "next": cursor, "handoff": view})

@@ -9,7 +9,7 @@ from sanic import Blueprint
 from sanic.request import Request
 from sanic.response import HTTPResponse, file, json
 
-from assistant.base.auth import ROLES, mint_token
+from assistant.base.auth import AMR_VALUES, DEFAULT_AMR, ROLES, mint_token
 from assistant.gateway.errors import ApiError
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -40,6 +40,12 @@ async def trainer_page(_: Request) -> HTTPResponse:
     return await _page("trainer.html")
 
 
+@bp.get("/risk")
+async def risk_page(_: Request) -> HTTPResponse:
+    """The back office's review queue of held transfers (it calls the risk API with a ``risk`` token)."""
+    return await _page("risk.html")
+
+
 @bp.get("/static/<name:str>")
 async def static(_: Request, name: str) -> HTTPResponse:
     if not _STATIC_NAME_RE.fullmatch(name):
@@ -52,15 +58,19 @@ async def static(_: Request, name: str) -> HTTPResponse:
 
 @bp.get("/api/dev/token")
 async def dev_token(request: Request) -> HTTPResponse:
-    """A token for the page's demo login; does not exist outside ASSISTANT_ENV=dev."""
+    """A token for the page's demo login; does not exist outside ASSISTANT_ENV=dev. ``amr`` says how the
+    demo customer "logged in" (password, sms, device_key), so the adaptive limits can be tried."""
     if not request.app.ctx.settings.is_dev:
         raise ApiError(404, "not_found", "请求的资源不存在")
     sub = request.args.get("sub", "demo")
     role = request.args.get("role", "customer")
+    amr = request.args.get("amr", DEFAULT_AMR)
     if role not in ROLES:
         raise ApiError(400, "invalid_role", "未知的角色")
+    if amr not in AMR_VALUES:
+        raise ApiError(400, "invalid_amr", "未知的登录方式")
     try:
-        token = mint_token(request.app.ctx.jwt_secret, sub, role)
+        token = mint_token(request.app.ctx.jwt_secret, sub, role, amr=amr)
     except ValueError as exc:
         raise ApiError(400, "invalid_subject", "用户名不合法") from exc
-    return json({"token": token, "sub": sub, "role": role})
+    return json({"token": token, "sub": sub, "role": role, "amr": amr})

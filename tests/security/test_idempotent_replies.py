@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 import actions.common as common
 from actions.cards import ActionSubmitRepay
 from actions.transfer import ActionSubmitTransfer, ValidateTransferForm
+from assistant.bank.risk.types import Assurance
 from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
 from assistant.base.db.engine import session_scope
@@ -45,7 +46,10 @@ def spend_everything(bank: BankService) -> int:
     with session_scope(bank.url, write=True) as s:  # the customer entered it (first payment needs none,
         for row in s.query(VerificationCode).filter_by(purpose=f"transfer:{KEY}"):  # a large one does)
             row.used = True
-    bank.execute_transfer("demo", KEY, source.id, amount, payee_id=payee.id)
+    # All of it in one go, far above demo's usual: the risk engine asks for its warning, which this
+    # customer acknowledged (the warning itself is tests/integration/test_risk_control.py's business).
+    acknowledged = Assurance(strength="sms", warning_acknowledged=True)
+    bank.execute_transfer("demo", KEY, source.id, amount, payee_id=payee.id, assurance=acknowledged)
     return amount
 
 

@@ -144,7 +144,8 @@ class Stack:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.data_dir / 'assistant.db'}"
+        """The application database of this stack: DATABASE_URL when the test gave one, else its SQLite file."""
+        return self.extra_env.get("DATABASE_URL") or f"sqlite:///{self.data_dir / 'assistant.db'}"
 
     def start(self, timeout_s: float = 400.0) -> Stack:
         self.data_dir.mkdir(parents=True, exist_ok=True)

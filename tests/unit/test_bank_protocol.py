@@ -22,6 +22,17 @@ REPO = Path(__file__).resolve().parents[2]
 IMPLEMENTATIONS = [BankService, InMemoryBank]
 # How callers reach the bank: ``bank().x(`` in the actions, ``_bank(request).x(`` or ``ctx.bank.x(`` in the gateway.
 BANK_CALL = re.compile(r"(?:\bbank\(\)|\b_bank\(\w+\)|\bctx\.bank)\s*\.\s*(\w+)\s*\(")
+# Promised for faces being built alongside (issue 14, risk control): the back office's risk API (held transfers,
+# release, cancel), the gateway's security events and customer notices, the conversation's scam-phrase signals.
+# Remove a name here once a face calls it; the check below then holds it to the same rule as every other.
+PLANNED_CALLS = {
+    "held_transfers",
+    "release_held",
+    "cancel_held",
+    "record_security_event",
+    "record_conversation_signal",
+    "notices",
+}
 
 
 def protocol_methods() -> List[str]:
@@ -37,7 +48,8 @@ def test_the_protocol_is_what_the_actions_and_the_gateway_call() -> None:
     called = called_on_the_bank()
     assert called, "no bank calls found: the pattern no longer matches how the bank is reached"
     assert called - set(protocol_methods()) == set(), "called on the bank but not promised by CoreBanking"
-    assert set(protocol_methods()) - called == set(), "promised by CoreBanking but called by nobody"
+    assert set(protocol_methods()) - called - PLANNED_CALLS == set(), "promised by CoreBanking but called by nobody"
+    assert PLANNED_CALLS - set(protocol_methods()) == set(), "planned for a face but not promised by CoreBanking"
     assert ReExported is CoreBanking
 
 

@@ -7,13 +7,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date, timedelta
-from typing import Dict, Iterator, List, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import pytest
 from sqlalchemy import select
 
 from assistant.bank.memory import InMemoryBank
 from assistant.bank.protocol import CoreBanking
+from assistant.bank.risk.scam import scam_phrases
+from assistant.bank.risk.types import Assurance, RiskDecision
 from assistant.bank.seed import seed_demo_data
 from assistant.bank.service import BankService
 from assistant.bank.types import CODE_TTL_SECONDS, BankError, PayeeView
@@ -213,12 +215,15 @@ def test_insufficient_funds_after_money_left(bank: CoreBanking) -> None:
 def test_the_daily_limit_counts_what_was_sent_today(bank: CoreBanking) -> None:
     src, zs = acct(bank, "6688"), payee(bank, "张三")
     top_up(bank, src.id, 30_000_000)
+    # Four ¥50,000 in a minute, far above demo's usual: the risk engine wants its warning acknowledged
+    # (tested on its own below); here the daily limit is what is under test.
+    acknowledged = Assurance(strength="sms", warning_acknowledged=True)
     for i in range(4):  # 4 × ¥50,000: the ¥200,000 of a day
         with pytest.raises(BankError) as err:
-            bank.execute_transfer("demo", f"d{i}", src.id, 5_000_000, payee_id=zs.id)
+            bank.execute_transfer("demo", f"d{i}", src.id, 5_000_000, payee_id=zs.id, assurance=acknowledged)
         assert err.value.code == "code_required"
         verify(bank, f"transfer:d{i}")
-        bank.execute_transfer("demo", f"d{i}", src.id, 5_000_000, payee_id=zs.id)
+        bank.execute_transfer("demo", f"d{i}", src.id, 5_000_000, payee_id=zs.id, assurance=acknowledged)
     with pytest.raises(BankError) as err:
         bank.quote_transfer("demo", src.id, 100, payee_id=zs.id)
     assert err.value.code == "daily_limit" and "今日还可转¥0.00" in err.value.message
@@ -318,6 +323,123 @@ def test_a_code_approves_only_its_own_request(bank: CoreBanking) -> None:
     verify(bank, "transfer:mine")
     assert bank.execute_transfer("demo", "mine", src.id, 10_000, payee_id=ls.id).amount_cents == 10_000
     assert not bank.quote_transfer("demo", src.id, 10_000, payee_id=ls.id).first_time
+
+
+# ------------------------------------------------------------------ risk control
+def test_a_scam_script_needs_the_warning_and_a_large_amount_is_held(bank: CoreBanking) -> None:
+    src, ls = acct(bank, "6688"), payee(bank, "李四")
+    bank.record_conversation_signal("demo", scam_phrases("客服让我转到安全账户"))
+    q = bank.quote_transfer("demo", src.id, 100_000, payee_id=ls.id)
+    assert q.needs_code and q.needs_warning and q.risk is not None and "安全账户" in q.risk.warning
+    with pytest.raises(BankError) as err:
+        bank.execute_transfer("demo", "s1", src.id, 100_000, payee_id=ls.id)
+    assert err.value.code == "risk_step_up" and err.value.detail["needs_warning"] and err.value.detail["needs_code"]
+    verify(bank, "transfer:s1")
+    with pytest.raises(BankError) as err:
+        bank.execute_transfer("demo", "s1", src.id, 100_000, payee_id=ls.id)
+    assert err.value.code == "risk_step_up" and not err.value.detail["needs_code"]
+    acknowledged = Assurance(warning_acknowledged=True)
+    assert bank.execute_transfer("demo", "s1", src.id, 100_000, payee_id=ls.id, assurance=acknowledged).completed
+
+    verify(bank, "transfer:s2")  # ¥8,000: from the hold threshold on, held even after the warning
+    held = bank.execute_transfer("demo", "s2", src.id, 800_000, payee_id=ls.id, assurance=acknowledged)
+    assert (held.status, held.transfer_id, held.replayed) == ("held", 0, False) and held.held_id
+    again = bank.execute_transfer("demo", "s2", src.id, 800_000, payee_id=ls.id, assurance=acknowledged)
+    assert again.replayed and again.held_id == held.held_id and again.status == "held"
+    left = 5_238_050 - 100_000
+    assert acct(bank, "6688").balance_cents == left  # reserved, not moved
+    with pytest.raises(BankError) as err:  # ...and not available either
+        bank.quote_transfer("demo", src.id, left - 800_000 + 1, to_account_id=acct(bank, "1024").id)
+    assert err.value.code == "insufficient_funds"
+    assert [(h.id, h.status, h.amount_cents) for h in bank.held_transfers()] == [(held.held_id, "held", 800_000)]
+
+    done = bank.release_held(held.held_id, "risk-officer")
+    assert done.completed and done.transfer_id and done.held_id == held.held_id
+    assert bank.release_held(held.held_id, "risk-officer").transfer_id == done.transfer_id  # once
+    assert acct(bank, "6688").balance_cents == left - 800_000
+    with pytest.raises(BankError) as err:
+        bank.cancel_held(held.held_id, "risk-officer")
+    assert err.value.code == "held_already_decided"
+    replayed = bank.outcome("demo", "s2")
+    assert replayed is not None and replayed.receipt is not None and replayed.receipt.transfer_id == done.transfer_id
+    notices = bank.notices("demo")
+    assert len(notices) == 1 and "¥8,000.00转账已通过人工复核，已成功转出。" in notices[0]
+    assert bank.notices("demo") == []
+    postings_sum_to_balances(bank)
+
+
+def test_a_cancelled_hold_frees_its_reservation(bank: CoreBanking) -> None:
+    src, ls = acct(bank, "6688"), payee(bank, "李四")
+    bank.record_conversation_signal("demo", ["安全账户"])
+    verify(bank, "transfer:h")
+    acknowledged = Assurance(warning_acknowledged=True)
+    held = bank.execute_transfer("demo", "h", src.id, 5_000_000, payee_id=ls.id, assurance=acknowledged)
+    assert held.status == "held" and held.held_id
+    with pytest.raises(BankError) as err:
+        bank.quote_transfer("demo", src.id, 300_000, to_account_id=acct(bank, "1024").id)
+    assert err.value.code == "insufficient_funds" and "可用¥2,380.50" in err.value.message
+    cancelled = bank.cancel_held(held.held_id, "risk-officer")
+    assert (cancelled.status, cancelled.decided_by, cancelled.transfer_id) == ("cancelled", "risk-officer", None)
+    assert bank.cancel_held(held.held_id, "someone-else") == cancelled
+    assert bank.quote_transfer("demo", src.id, 5_238_050, to_account_id=acct(bank, "1024").id)  # all available
+    with pytest.raises(BankError) as err:
+        bank.release_held(held.held_id, "risk-officer")
+    assert err.value.code == "held_already_decided" and "已取消" in err.value.message
+    retry = bank.execute_transfer("demo", "h", src.id, 5_000_000, payee_id=ls.id, assurance=acknowledged)
+    assert retry.status == "cancelled" and retry.replayed
+    assert [a.balance_cents for a in bank.accounts("demo")] == [5_238_050, 800_000, 807_757]
+    assert bank.held_transfers() == [] and [h.id for h in bank.held_transfers("cancelled")] == [held.held_id]
+    assert "已被取消，款项未转出，冻结金额已释放。" in bank.notices("demo")[0]
+
+
+def test_a_release_rechecks_the_account_and_a_refusal_leaves_the_hold_held(bank: CoreBanking) -> None:
+    src, ls = acct(bank, "6688"), payee(bank, "李四")
+    bank.record_conversation_signal("demo", ["刷单返利"])
+    verify(bank, "transfer:f")
+    held = bank.execute_transfer(
+        "demo", "f", src.id, 600_000, payee_id=ls.id, assurance=Assurance(warning_acknowledged=True)
+    )
+    assert held.status == "held" and held.held_id
+    verify(bank, "freeze:lost")
+    bank.freeze_card("demo", src.id, "lost")  # the card was lost in the meantime
+    with pytest.raises(BankError) as err:
+        bank.release_held(held.held_id, "risk-officer")
+    assert err.value.code == "account_frozen"
+    assert [h.status for h in bank.held_transfers()] == ["held"] and bank.notices("demo") == []
+    assert bank.cancel_held(held.held_id, "risk-officer").status == "cancelled"
+    assert acct(bank, "6688").balance_cents == 5_238_050
+
+
+def test_limits_follow_the_strength(bank: CoreBanking) -> None:
+    src, zs = acct(bank, "6688"), payee(bank, "张三")
+    weak = bank.quote_transfer("demo", src.id, 600_000, payee_id=zs.id)
+    assert weak.needs_code and weak.risk is not None and weak.risk.limit_cents == 500_000
+    assert "over_limit_code" in weak.risk.codes
+    strong = bank.quote_transfer("demo", src.id, 600_000, payee_id=zs.id, assurance=Assurance(strength="device_key"))
+    assert (
+        strong.risk is not None and strong.risk.limit_cents == 20_000_000 and "over_limit_code" not in strong.risk.codes
+    )
+    with pytest.raises(BankError) as err:
+        bank.execute_transfer("demo", "l", src.id, 600_000, payee_id=zs.id)
+    assert err.value.code == "code_required" and "单笔最多可转¥5,000.00" in err.value.message
+    verify(bank, "transfer:l")
+    assert bank.execute_transfer("demo", "l", src.id, 600_000, payee_id=zs.id).completed
+
+
+def test_back_office_refusals(bank: CoreBanking) -> None:
+    for call, code in (
+        (lambda: bank.release_held(404, "risk-officer"), "held_not_found"),
+        (lambda: bank.cancel_held(404, "risk-officer"), "held_not_found"),
+        (lambda: bank.held_transfers("pending"), "invalid_status"),
+        (lambda: bank.record_security_event("demo", "lunch"), "invalid_event"),
+    ):
+        with pytest.raises(BankError) as err:
+            call()
+        assert err.value.code == code and err.value.message
+    assert bank.held_transfers() == [] and bank.notices("demo") == []
+    bank.record_security_event("demo", "new_device")
+    q = bank.quote_transfer("demo", acct(bank, "6688").id, 200_000, payee_id=payee(bank, "张三").id)
+    assert q.risk is not None and "after_new_device" in q.risk.codes
 
 
 # ------------------------------------------------------------------ cards
@@ -433,3 +555,32 @@ def test_the_memory_bank_is_seeded_like_the_sql_ledger(tmp_path, monkeypatch: py
         assert memory.spending_by_category(customer, start, end) == sql.spending_by_category(customer, start, end)
     card = sql.find_account("demo", kind="credit")
     assert card is not None and memory.credit_bill("demo", card.id) == sql.credit_bill("demo", card.id)
+
+
+def test_both_banks_take_the_same_risk_decisions(tmp_path) -> None:
+    """InMemoryBank builds the risk context from its own records: the decisions must be the SQL ledger's."""
+    url = f"sqlite:///{tmp_path / 'bank.db'}"
+    with session_scope(url, write=True) as s:
+        seed_demo_data(s)
+    banks: List[CoreBanking] = [BankService(url, outbox_key=OUTBOX_KEY), InMemoryBank.with_demo_data(dev_outbox=True)]
+    src, own, card = (acct(banks[0], n).id for n in ("6688", "1024", "3321"))
+    quotes: List[Dict[str, Any]] = [
+        {"amount_cents": 50_000, "payee_id": payee(banks[0], "张三").id},
+        {"amount_cents": 10_000, "payee_id": payee(banks[0], "李四").id},
+        {"amount_cents": 600_000, "payee_id": payee(banks[0], "王芳").id},
+        {"amount_cents": 5_000_000, "payee_id": payee(banks[0], "张三").id, "assurance": Assurance("device_key")},
+        {"amount_cents": 4_000_000, "to_account_id": own},
+        {"amount_cents": 68_422, "to_account_id": card, "kind": "repayment"},
+    ]
+
+    def decisions() -> List[List[Optional[RiskDecision]]]:
+        return [[b.quote_transfer("demo", src, **q).risk for q in quotes] for b in banks]
+
+    sql, memory = decisions()
+    assert sql == memory
+    for bank in banks:
+        bank.execute_transfer("demo", "first", src, 30_000, payee_id=payee(bank, "张三").id)
+        bank.record_conversation_signal("demo", ["安全账户", "公检法"])
+        bank.record_security_event("demo", "password_reset")
+    sql, memory = decisions()
+    assert sql == memory and any(d is not None and d.action == "step_up" for d in sql)

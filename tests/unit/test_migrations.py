@@ -24,7 +24,9 @@ from assistant.base.db.models import Base
 
 REPO = Path(__file__).resolve().parents[2]
 RELEASE_DUMP = REPO / "tests" / "fixtures" / "db" / "release-2026-11.sql"
-HEAD = "0002"
+HEAD = "0003"
+# Tables a revision after release 2026-11 added: empty after an upgrade, gone after a downgrade.
+NEW_TABLES = {"risk_decisions", "held_transfers", "security_events", "conversation_signals", "customer_notices"}
 SHANGHAI = timedelta(hours=8)
 # The columns release 2026-11 wrote with datetime.now() (Asia/Shanghai when the dump was made).
 BANK_TIMES = {
@@ -134,7 +136,8 @@ def test_release_database_is_adopted_and_upgraded_with_its_data(tmp_path: Path) 
     assert version(path) == [HEAD]
     after = rows(path)
 
-    assert after.keys() == before.keys()
+    assert after.keys() == before.keys() | NEW_TABLES
+    assert all(after[table] == {} for table in NEW_TABLES)
     time_columns_seen = set()
     for table, old_rows in before.items():
         assert after[table].keys() == old_rows.keys(), table  # same rows: none lost, none added
@@ -368,9 +371,52 @@ def test_the_setup_step_of_make_run_migrates_an_existing_database_in_place(
     before = rows(database)
     ensure_database(settings)
     said = capsys.readouterr().out
-    assert "adopted release 2026-11 at 0001, upgraded 0001 → 0002" in said and "database ready" in said
+    assert f"adopted release 2026-11 at 0001, upgraded 0001 → {HEAD}" in said and "database ready" in said
     after = rows(database)
-    assert {t: len(r) for t, r in after.items()} == {t: len(r) for t, r in before.items()}
+    assert {t: len(r) for t, r in after.items()} == {
+        **{t: len(r) for t, r in before.items()},
+        **dict.fromkeys(NEW_TABLES, 0),
+    }
     assert after["accounts"] == before["accounts"]  # balances and everything else of the accounts
     ensure_database(settings)
-    assert "up to date at 0002" in capsys.readouterr().out and rows(database) == after
+    assert f"up to date at {HEAD}" in capsys.readouterr().out and rows(database) == after
+
+
+# ------------------------------------------------------------------ 0003: risk control
+def test_risk_tables_come_with_0003_and_go_with_its_downgrade(tmp_path: Path) -> None:
+    """0003 only adds tables: a downgrade to 0002 drops them and leaves every other row as it was."""
+    path = tmp_path / "assistant.db"
+    url = load_release(path)
+    upgrade_database(url)
+    con = sqlite3.connect(path)
+    account, payee = con.execute(
+        "SELECT a.id, p.id FROM accounts a, payees p WHERE a.customer_id = p.customer_id"
+    ).fetchone()
+    con.execute(
+        "INSERT INTO held_transfers (request_key, customer_id, from_account_id, to_payee_id, kind, amount_cents,"
+        " reasons, status, created_at, decided_by) VALUES ('k1', 'demo', ?, ?, 'transfer', 800000, '[]', 'held',"
+        " '2026-12-01 02:00:00', '')",
+        (account, payee),
+    )
+    con.execute(
+        "INSERT INTO security_events (customer_id, kind, at) VALUES ('demo', 'new_device', '2026-12-01 01:00:00')"
+    )
+    con.commit()
+    con.close()
+    with_risk = rows(path)
+    assert len(with_risk["held_transfers"]) == 1 and len(with_risk["security_events"]) == 1
+
+    engine = create_engine(url, future=True)
+    try:
+        with engine.begin() as conn:
+            command.downgrade(alembic_config(conn), "0002")
+    finally:
+        engine.dispose()
+    assert version(path) == ["0002"]
+    at_0002 = rows(path)
+    assert at_0002.keys() == with_risk.keys() - NEW_TABLES
+    assert all(at_0002[t] == with_risk[t] for t in at_0002)
+
+    assert upgrade_database(url) == f"upgraded 0002 → {HEAD}"
+    assert all(rows(path)[t] == {} for t in NEW_TABLES)
+    assert schema_differences(path) == []

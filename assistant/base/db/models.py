@@ -4,7 +4,9 @@
 - the bank (assistant/bank): customers, accounts, payees and aliases, transactions, transfers,
   book records, verification codes, audit log;
 - search (search_index/clicks.py): search clicks;
-- the service desk (assistant/desk): chat turns, handoffs and their messages, the trainers' NLU inbox.
+- the service desk (assistant/desk): chat turns, handoffs and their messages, the trainers' NLU inbox;
+- risk control (assistant/bank/risk and the bank's money movement): risk decisions, held transfers,
+  security events, conversation signals, notices to customers.
 
 Money is always integer cents (``*_cents``), never float; times are naive UTC (``clock.utcnow``)."""
 
@@ -280,6 +282,84 @@ class InboxItem(Base):
     resolved_by = Column(String(64), nullable=False, default="")
 
 
+# ------------------------------------------------------------------ risk control
+class RiskDecisionRecord(Base):
+    """The audit of every risk decision on a money movement (assistant.bank.risk): what was asked,
+    what was decided and why, under which rules, and how long it took."""
+
+    __tablename__ = "risk_decisions"
+
+    id = Column(Integer, primary_key=True)
+    at = Column(DateTime, nullable=False, default=utcnow)
+    customer_id = Column(String(64), nullable=False, index=True)
+    request_key = Column(String(128), nullable=False, default="", index=True)
+    kind = Column(String(16), nullable=False)  # transfer | repayment
+    amount_cents = Column(BigInteger, nullable=False)
+    recipient = Column(String(64), nullable=False, default="")  # masked label
+    action = Column(String(16), nullable=False)  # allow | step_up | hold | block
+    reasons = Column(Text, nullable=False, default="[]")  # JSON: [{"code", "text"}]
+    rules_version = Column(String(32), nullable=False, default="")
+    latency_us = Column(Integer, nullable=False, default=0)
+
+
+class HeldTransfer(Base):
+    """A movement held for review: the money is reserved, not sent, until the back office releases
+    it (it then executes once, ``transfer_id``) or cancels it (the reservation is given back)."""
+
+    __tablename__ = "held_transfers"
+
+    id = Column(Integer, primary_key=True)
+    request_key = Column(String(128), nullable=False, unique=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    from_account_id = Column(Integer, ForeignKey("accounts.id"), nullable=False)
+    to_payee_id = Column(Integer, ForeignKey("payees.id"), nullable=True)
+    to_account_id = Column(Integer, ForeignKey("accounts.id"), nullable=True)
+    kind = Column(String(16), nullable=False, default="transfer")  # transfer | repayment
+    amount_cents = Column(BigInteger, nullable=False)
+    reasons = Column(Text, nullable=False, default="[]")  # JSON: [{"code", "text"}]
+    status = Column(String(16), nullable=False, default="held", index=True)  # held | released | cancelled
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    decided_at = Column(DateTime, nullable=True)
+    decided_by = Column(String(64), nullable=False, default="")
+    transfer_id = Column(Integer, ForeignKey("transfers.id"), nullable=True)
+
+
+class SecurityEvent(Base):
+    """A change to how a customer's account is secured; a transfer soon after one is riskier."""
+
+    __tablename__ = "security_events"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    kind = Column(String(24), nullable=False)  # password_reset | new_device | payee_added
+    at = Column(DateTime, nullable=False, default=utcnow)
+
+
+class ConversationSignal(Base):
+    """Scam phrases a customer wrote in the conversation (canonical phrases only, never the text)."""
+
+    __tablename__ = "conversation_signals"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    kind = Column(String(16), nullable=False, default="scam_words")
+    detail = Column(String(200), nullable=False, default="")  # canonical phrases, comma-joined
+    at = Column(DateTime, nullable=False, default=utcnow, index=True)
+
+
+class CustomerNotice(Base):
+    """A message the back office sends a customer outside a handoff (e.g. a held transfer's outcome),
+    shown in the chat and marked delivered."""
+
+    __tablename__ = "customer_notices"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(String(64), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, nullable=False, default=utcnow)
+    delivered = Column(Boolean, nullable=False, default=False)
+
+
 __all__ = [
     "Base",
     "Customer",
@@ -296,4 +376,9 @@ __all__ = [
     "Handoff",
     "HandoffMessage",
     "InboxItem",
+    "RiskDecisionRecord",
+    "HeldTransfer",
+    "SecurityEvent",
+    "ConversationSignal",
+    "CustomerNotice",
 ]

@@ -12,7 +12,7 @@ from typing import List, Optional
 
 from assistant.base.config import Settings
 from assistant.base.rasa_client import RasaUnavailable, call_rasa
-from assistant.base.rasa_drain import clear_draining, mark_draining
+from assistant.base.rasa_drain import REFRESH_S, clear_draining, mark_draining
 from assistant.ops.steps.console import say
 from assistant.ops.training.heldout import eval_file
 
@@ -22,6 +22,9 @@ KEEP_MODELS = 3
 
 # How long a rolling publish waits for a server's turns in flight to finish (the gateway's own wait).
 DRAIN_WAIT_S = 30.0
+# Gateways re-read the draining marks every REFRESH_S: after a few of those, none sends the marked
+# server a new turn, so "no turn in flight" stays true until its model is swapped.
+DRAIN_NOTICE_S = 3 * REFRESH_S
 
 
 def stack_rasa_urls(settings: Settings) -> List[str]:
@@ -71,6 +74,7 @@ def _swap(settings: Settings, url: str, model: Path) -> None:
     """One server of a rolling publish: out of the gateway's routing, idle, new model, back in."""
     mark_draining(settings.draining_file, url)
     try:
+        time.sleep(DRAIN_NOTICE_S)  # every gateway has read the mark: no new turn goes to this server
         _wait_idle(settings, url)
         started = time.perf_counter()
         try:

@@ -1,8 +1,9 @@
-"""The conversation tests once more, on the multi-server topology with shared stores: two Rasa
-servers, Redis for conversations and their locks, PostgreSQL for the application database (what
-docs/deployment.md describes for more than one machine) — plus a killed server and a rolling publish
-under load. Skipped, with the reason, where Redis or PostgreSQL cannot run; `make test` installs both
-when it can (scripts/ensure_redis.sh, scripts/ensure_postgres.sh)."""
+"""The stack of this package: the multi-server topology with shared stores — two Rasa servers, Redis
+for conversations and their locks, PostgreSQL for the application database (what docs/deployment.md
+describes for more than one machine). Its modules run, in order, the conversation tests once more
+(test_1_*) and then what changes the demo customer's state: a killed server, a rolling publish under
+load (test_2_*). Skipped, with the reason, where Redis or PostgreSQL cannot run; `make test` installs
+both when it can (scripts/ensure_redis.sh, scripts/ensure_postgres.sh)."""
 
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def drop_database(server_url: str, url: str) -> None:
     admin.dispose()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     if not REDIS_URL or not POSTGRES_URL:
         pytest.skip("Redis or PostgreSQL is not available here (TEST_REDIS_URL / TEST_POSTGRES_URL unset)")
@@ -68,21 +69,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     assert not [p for p in pids if pid_alive(p)], "stack processes left behind after stop"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def demo_token(stack: Stack) -> str:
     return stack.token("demo")
-
-
-def test_conversations_live_in_redis_and_the_ledger_in_postgresql(stack: Stack, demo_token: str) -> None:
-    import redis
-
-    stack.chat(demo_token, "查余额")
-    assert redis.Redis.from_url(REDIS_URL, db=0).exists("demo") or any(
-        b"demo" in key for key in redis.Redis.from_url(REDIS_URL, db=0).keys("*")
-    )
-    assert stack.env["DATABASE_URL"].startswith("postgresql")
-    engine = create_engine(stack.env["DATABASE_URL"], future=True)
-    with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM chat_turns WHERE customer_id = 'demo'")).scalar() >= 1
-        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0002"
-    engine.dispose()
