@@ -58,7 +58,10 @@ class RasaClient:
         self._session: Optional[aiohttp.ClientSession] = None
 
     async def start(self) -> None:
-        self._session = aiohttp.ClientSession(timeout=self.timeout)
+        # A fresh connection per request (a local connect costs ~0.1 ms): a server that died is then
+        # "connection refused" — nothing was sent, another server may take the turn — never a reset
+        # on a pooled connection, which cannot tell a dead server from one that died mid-turn.
+        self._session = aiohttp.ClientSession(timeout=self.timeout, connector=aiohttp.TCPConnector(force_close=True))
 
     async def close(self) -> None:
         if self._session is not None:

@@ -30,11 +30,12 @@ def balance(stack, last4):
         return next(a.balance_cents for a in s.scalars(select(Account)) if a.number.endswith(last4))
 
 
-def counts(stack):
+def counts(stack, customer="demo"):
+    """demo's transfers and postings (other tests' customers may move money on the same stack)."""
     with db(stack) as s:
         return (
-            s.scalar(select(func.count()).select_from(Transfer)),
-            s.scalar(select(func.count()).select_from(Transaction)),
+            s.scalar(select(func.count()).select_from(Transfer).where(Transfer.customer_id == customer)),
+            s.scalar(select(func.count()).select_from(Transaction).where(Transaction.customer_id == customer)),
         )
 
 
@@ -63,7 +64,11 @@ def test_transfer_to_a_saved_payee_moves_money_exactly_once(stack, demo_token):
         debits = [
             (t.amount_cents, t.account.number[-4:])
             for t in s.scalars(
-                select(Transaction).where(Transaction.counterparty == "张三", Transaction.transfer_id.isnot(None))
+                select(Transaction).where(
+                    Transaction.customer_id == "demo",
+                    Transaction.counterparty == "张三",
+                    Transaction.transfer_id.isnot(None),
+                )
             )
         ]
     assert debits == [(-50_000, "6688")]

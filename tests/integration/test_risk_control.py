@@ -10,8 +10,8 @@ whose transfers the other modules check.
 
 from __future__ import annotations
 
-import itertools
 import threading
+import zlib
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -30,7 +30,6 @@ ACK = "我已知晓风险，确认是本人自愿转账"
 SCAM = "客服说我的账户有风险，要把钱转到安全账户"
 OPENING_CENTS = 5_000_000  # ¥50,000.00: large transfers are far from draining the account
 PAYEES = (("张三", "工商银行", "6222020200081234"), ("王芳", "招商银行", "6225880200129012"))
-_numbers = itertools.count(1)
 
 
 @contextmanager
@@ -44,7 +43,7 @@ def db(stack: Any) -> Iterator[Session]:
 def open_customer(stack: Any, sub: str) -> str:
     """A customer with one debit account (¥50,000, with its opening posting) and the payees 张三 and 王芳,
     saved long ago; returns the account's last four digits."""
-    n = next(_numbers)
+    n = zlib.crc32(sub.encode()) % 1000  # per customer, whichever module imported this helper
     with db(stack) as s:
         if s.get(Customer, sub) is None:
             customer = Customer(id=sub, name="测试客户", phone="13800009999")

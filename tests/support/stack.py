@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -29,10 +30,32 @@ from assistant.base.rasa_client import call_rasa
 REPO = Path(__file__).resolve().parents[2]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def _ephemeral_range() -> Tuple[int, int]:
+    """The ports the kernel hands out to outgoing connections (Linux: 32768-60999 by default)."""
+    try:
+        low, high = (int(p) for p in Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
+def free_port(count: int = 1) -> int:
+    """The first of ``count`` consecutive free ports, chosen below the kernel's ephemeral range: a port
+    from that range can be taken by any outgoing connection (to PostgreSQL, Redis, another server)
+    between the moment it is found free and the moment a server of the stack binds it."""
+    low = _ephemeral_range()[0]
+    rng = random.Random()
+    for _ in range(500):
+        first = rng.randrange(10_000, max(10_001, low - count))
+        try:
+            with contextlib.ExitStack() as held:
+                for port in range(first, first + count):
+                    sock = held.enter_context(socket.socket())
+                    sock.bind(("127.0.0.1", port))
+            return first
+        except OSError:
+            continue
+    raise RuntimeError(f"no {count} consecutive free ports below {low}")
 
 
 def rasa_servers_by_default() -> int:
@@ -44,19 +67,7 @@ def rasa_servers_by_default() -> int:
 
 def free_ports(count: int) -> int:
     """The first of ``count`` consecutive free ports (the Rasa servers listen on RASA_PORT + i)."""
-    for _ in range(200):
-        first = free_port()
-        if first + count >= 65536:
-            continue
-        try:
-            with contextlib.ExitStack() as held:
-                for port in range(first, first + count):
-                    sock = held.enter_context(socket.socket())
-                    sock.bind(("127.0.0.1", port))
-            return first
-        except OSError:
-            continue
-    raise RuntimeError(f"no {count} consecutive free ports")
+    return free_port(count)
 
 
 def pid_alive(pid: int) -> bool:

@@ -26,7 +26,7 @@ from assistant.ops.steps.processes import child_env, die_with_parent
 from assistant.ops.training.live import LIVE_FILE
 
 STOP_GRACE_S = 15.0
-# A Rasa server that dies is started again, unless it died within this long of its last start.
+# A Rasa server that dies is started again, unless it had been started again less than this long ago.
 RESTART_AFTER_S = 60.0
 
 
@@ -37,6 +37,7 @@ class Service:
     log_path: Path
     process: Optional[subprocess.Popen] = None
     started_at: float = 0.0
+    restarted: bool = False
 
 
 def rasa_command(settings: Settings, port: int, model: Path) -> List[str]:
@@ -116,13 +117,16 @@ class Supervisor:
     def restart_rasa(self, svc: Service) -> bool:
         """Start a Rasa server that died again, with the model live now (a publish may have happened
         since the stack started); its customers were meanwhile served by the other servers. False
-        when it is not a Rasa server, or it died again soon after its last start (then the stack stops)."""
-        if not svc.name.startswith("rasa-") or time.monotonic() - svc.started_at < RESTART_AFTER_S:
+        when it is not a Rasa server, or it died again soon after being started again (then the stack stops)."""
+        if not svc.name.startswith("rasa-"):
             return False
+        if svc.restarted and time.monotonic() - svc.started_at < RESTART_AFTER_S:
+            return False  # it died again right after we started it again: a crash loop, not bad luck
         live = self.settings.models_dir / LIVE_FILE
         if live.exists() and (self.settings.models_dir / live.read_text().strip()).exists():
             svc.cmd[svc.cmd.index("-m", 3) + 1] = str(self.settings.models_dir / live.read_text().strip())
         self._spawn(svc)
+        svc.restarted = True
         return True
 
     def dead(self) -> Optional[Service]:
