@@ -8,13 +8,11 @@ of the user message, where the gateway puts it."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.executor import CollectingDispatcher
 
-import actions.common as common
 from actions.common import auth_strength
 from actions.task_form import WARNING_ACKNOWLEDGED, WARNING_NOT_NEEDED, acknowledges_warning
 from actions.transfer import (
@@ -29,60 +27,9 @@ from assistant.bank.risk import rules as risk_rules
 from assistant.bank.risk.scam import scam_phrases
 from assistant.bank.risk.types import Assurance
 from assistant.bank.types import BankError
-from assistant.base.db import engine
-from tests.support.asyncrun import run_async
+from tests.support.memory_actions import CUSTOMER, apply, memory_bank, run, summary_shown, user_says  # noqa: F401 - memory_bank: the fixture `bank`
 
-CUSTOMER = "demo"
 ACK = "我已知晓风险，确认是本人自愿转账"
-
-
-@pytest.fixture
-def bank(monkeypatch: pytest.MonkeyPatch) -> Iterator[InMemoryBank]:
-    def no_database(*_: Any, **__: Any) -> None:
-        raise AssertionError("an action opened a database engine")
-
-    for name in ("engine_for", "make_engine", "session_factory"):
-        monkeypatch.setattr(engine, name, no_database)
-    memory = InMemoryBank.with_demo_data(dev_outbox=True)
-    common.use_bank(memory)
-    yield memory
-    common.use_bank(None)
-
-
-# ------------------------------------------------------------------ trackers and runs
-def user_says(
-    text: str,
-    intent: str,
-    slots: Optional[Dict[str, Any]] = None,
-    entities: Tuple[Dict[str, Any], ...] = (),
-    history: Tuple[Dict[str, Any], ...] = (),
-    form: Optional[str] = None,
-    strength: Optional[str] = None,
-) -> Tracker:
-    latest = {"text": text, "intent": {"name": intent, "confidence": 1.0}, "entities": list(entities)}
-    metadata = {"auth_strength": strength} if strength else {}
-    events = [
-        *([{"event": "active_loop", "name": form}] if form else []),
-        *history,
-        {"event": "user", "text": text, "parse_data": latest, "metadata": metadata},
-    ]
-    loop = {"name": form} if form else {}
-    return Tracker(CUSTOMER, dict(slots or {}), latest, events, False, None, loop, "action_listen")
-
-
-def run(action: Any, tracker: Tracker) -> Tuple[str, List[Dict[str, Any]], List[Dict[str, Any]]]:
-    dispatcher = CollectingDispatcher()
-    events = run_async(action.run(dispatcher, tracker, {}))
-    return "\n".join(m.get("text") or "" for m in dispatcher.messages), dispatcher.messages, events
-
-
-def apply(slots: Dict[str, Any], events: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {**slots, **{e["name"]: e["value"] for e in events if e.get("event") == "slot"}}
-
-
-def summary_shown(messages: List[Dict[str, Any]]) -> Dict[str, Any]:
-    custom = next(m["custom"] for m in messages if m.get("custom"))
-    return {"event": "bot", "text": "summary", "data": {"custom": custom}}
 
 
 class Conversation:
