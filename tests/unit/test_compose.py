@@ -201,7 +201,7 @@ class _EnvReads:
         if any(_is_environment(a) for a in node.args):  # a helper given the environment: _int(env, "RASA_PORT", …)
             self.names |= {n for a in node.args for n in self.resolve(a) if ENV_NAME.match(n)}
         called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-        if called == "child_env":  # what the launcher adds to its children's environment
+        if called in ("child_env", "serving_env"):  # what the launcher adds to its children's environment
             for arg in node.args:
                 if isinstance(arg, ast.Dict):
                     self.names |= {k.value for k in arg.keys if isinstance(k, ast.Constant)}
@@ -532,3 +532,11 @@ def test_the_deployment_doc_names_every_variable_of_the_compose_file() -> None:
 def test_the_interpolation_here_refuses_what_compose_would(text: str) -> None:
     with pytest.raises(AssertionError):
         interpolate(text)
+
+
+def test_the_image_serves_with_the_launchers_process_defaults() -> None:
+    from assistant.ops.steps.processes import SERVING_DEFAULTS
+
+    text = DOCKERFILE.read_text(encoding="utf-8")
+    for name, value in SERVING_DEFAULTS.items():
+        assert f"{name}={value}" in text, f"deploy/Dockerfile sets {name}={value} as the launcher does"

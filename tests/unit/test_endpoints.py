@@ -206,6 +206,48 @@ def test_a_later_turn_appends_to_the_masked_history(tmp_path, rasa_env, domain):
     assert texts[1:] == ["卡号***************0123", "验证码******"]
 
 
+def test_a_save_masks_only_what_the_turn_added(tmp_path, rasa_env, domain, monkeypatch):
+    """Events read back from the store were masked when saved: the next save reuses them as they are
+    (masking the whole session on every turn was a tenth of Rasa's CPU) and masks only the new ones."""
+    from assistant.ops.stack import tracker_store as module
+
+    store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
+    masked_now = []
+    original = module.mask_event
+    monkeypatch.setattr(module, "mask_event", lambda event: masked_now.append(event.get("text")) or original(event))
+
+    async def two_turns():
+        tracker = await store.get_or_create_tracker("demo")
+        tracker.update(user(f"卡号{CARD}"))
+        await store.save(tracker)
+        first = list(masked_now)
+        masked_now.clear()
+        tracker = await store.get_or_create_tracker("demo")
+        tracker.update(user(f"验证码{CODE}"))
+        await store.save(tracker)
+        return first, await store.retrieve("demo")
+
+    first, stored = run_async(two_turns())
+    assert first[-1] == f"卡号{CARD}"  # a new conversation: nothing was read from the store
+    assert masked_now == [f"验证码{CODE}"]  # the next turn: only its own message
+    assert [getattr(e, "text", None) for e in stored.events] == [None, "卡号***************0123", "验证码******"]
+
+
+def test_a_tracker_built_elsewhere_is_masked_in_full(domain):
+    """Only events this store read back count as stored: equal events of another tracker are masked."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from assistant.ops.stack.tracker_store import StoredEvents, masked_tracker
+
+    stored = StoredEvents()
+    seen = DialogueStateTracker.from_events("demo", [user(f"卡号{CARD}")], domain.slots)
+    stored.remember(seen)
+    other = DialogueStateTracker.from_events("demo", [user(f"卡号{CARD}")], domain.slots)
+    assert other.events[0] == seen.events[0] and other.events[0] not in stored
+    assert masked_tracker(other, stored).latest_message.text == "卡号***************0123"
+    assert masked_tracker(seen, stored).latest_message.text == f"卡号{CARD}"  # trusted: it came from the store
+
+
 def test_the_redis_tracker_store_gets_masked_trackers(tmp_path, rasa_env, domain):
 
     class FakeRedis(dict):

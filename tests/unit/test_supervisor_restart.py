@@ -32,3 +32,17 @@ def test_a_dead_rasa_server_is_started_again_with_the_live_model_once_per_crash_
     assert spawned and spawned[0][spawned[0].index("-m", 3) + 1] == str(models / "model-new.tar.gz")
     assert not supervisor.restart_rasa(rasa)  # died again right after: the stack stops instead
     assert not supervisor.restart_rasa(gateway)  # only Rasa servers are started again
+
+
+def test_the_serving_processes_get_one_compute_thread_unless_told_otherwise(monkeypatch, tmp_path):
+    """The stack's processes answer one request at a time each; training (child_env) keeps its threads."""
+    from assistant.base.config import Settings
+    from assistant.ops.steps.processes import child_env, serving_env
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    monkeypatch.delenv("TF_INTRA_OP_PARALLELISM_THREADS", raising=False)
+    settings = Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})
+    served = serving_env(settings)
+    assert served["TF_INTRA_OP_PARALLELISM_THREADS"] == "1" and served["MALLOC_ARENA_MAX"] == "2"
+    assert served["OMP_NUM_THREADS"] == "3"  # set by whoever runs the stack: kept
+    assert "TF_INTRA_OP_PARALLELISM_THREADS" not in child_env(settings)

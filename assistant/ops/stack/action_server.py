@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import argparse
 import hmac
+import importlib
 import logging
 import os
 import sys
-from typing import List, Optional
+from typing import Callable, List, Optional
 
 from sanic import Sanic, response
 from sanic.request import Request
@@ -31,8 +32,9 @@ OPEN_PATHS = frozenset({"/health"})
 logger = logging.getLogger(__name__)
 
 
-def create_action_app(secret: str, package: str = "actions") -> Sanic:
-    """rasa_sdk's app for ``package`` behind the shared-secret check."""
+def create_action_app(secret: str, package: str = "actions", warm_up: Optional[Callable[[], None]] = None) -> Sanic:
+    """rasa_sdk's app for ``package`` behind the shared-secret check; ``warm_up`` runs in every worker
+    before it listens (loading models there instead of in a customer's first turn)."""
     if not secret:
         raise ValueError(f"{ACTION_SECRET_ENV} is not set: the action server refuses to run without a secret")
     from rasa_sdk.endpoint import create_app
@@ -54,7 +56,21 @@ def create_action_app(secret: str, package: str = "actions") -> Sanic:
         return response.json({"error": "action failed"}, status=500)
 
     app.error_handler.add(Exception, failed)
+    if warm_up is not None:
+
+        @app.before_server_start
+        async def warm(*_: object) -> None:
+            warm_up()
+
     return app
+
+
+def _warm_up(package: str) -> Optional[Callable[[], None]]:
+    """The package's ``services.warm_up``, when it has one."""
+    try:
+        return getattr(importlib.import_module(f"{package}.services"), "warm_up", None)
+    except ImportError:
+        return None
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -77,7 +93,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s actions %(levelname)s %(name)s %(message)s")
     install()  # no card or phone number, no code reaches actions.log in clear
     try:
-        app = create_action_app(os.environ.get(ACTION_SECRET_ENV, ""), args.actions)
+        app = create_action_app(os.environ.get(ACTION_SECRET_ENV, ""), args.actions, warm_up=_warm_up(args.actions))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

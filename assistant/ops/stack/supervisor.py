@@ -22,7 +22,7 @@ from typing import Dict, List, Optional
 from assistant.base.config import LISTEN_BACKLOG, REPO_ROOT, Settings
 from assistant.ops.stack.endpoints import runtime_endpoints
 from assistant.ops.steps.console import say
-from assistant.ops.steps.processes import child_env, die_with_parent
+from assistant.ops.steps.processes import die_with_parent, serving_env
 from assistant.ops.training.live import LIVE_FILE
 
 STOP_GRACE_S = 15.0
@@ -92,7 +92,7 @@ class Supervisor:
         self.settings.rasa_servers_file.write_text(json.dumps(self.settings.rasa_urls), encoding="utf-8")
         self.settings.draining_file.unlink(missing_ok=True)  # a publisher killed mid-swap left its mark
         # SANIC_BACKLOG: Rasa's listen queue (its default, 100, overflows under 100+ conversations).
-        self._env = child_env(
+        self._env = serving_env(
             self.settings,
             {"SANIC_HOST": "127.0.0.1", "SANIC_BACKLOG": str(LISTEN_BACKLOG), **self.settings.internal_secrets_env()},
         )

@@ -16,18 +16,21 @@ endpoints.yml (see ``assistant.ops.stack.endpoints``)::
 
 from __future__ import annotations
 
+import weakref
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Optional
+from typing import Any, Container, Dict, Iterable, List, Optional
 
+import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SerializedTrackerAsText, TrackerStore, create_tracker_store
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.conversation import Dialogue
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered, deserialise_events
+from rasa.shared.core.events import ActionExecuted, Event, SessionStarted, SlotSet, UserUttered, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 from sqlalchemy import event as sa_event
+from sqlalchemy.pool import QueuePool
 
 from assistant.base.masking import Finding, apply_findings, find_sensitive, mask_sensitive, mask_value, masked_position
 
@@ -90,21 +93,51 @@ def mask_event(event: Dict[str, Any]) -> Dict[str, Any]:
     return {k: v if k in _STRUCTURAL_KEYS else mask_value(v) for k, v in event.items()}
 
 
-def masked_tracker(tracker: DialogueStateTracker) -> DialogueStateTracker:
-    """A copy of the tracker rebuilt from masked events (the tracker of the running turn is untouched)."""
-    events = deserialise_events([mask_event(e.as_dict()) for e in tracker.events])
+class StoredEvents:
+    """The events of trackers read from the store, by identity: they were masked when they were
+    saved, so a save masks only what the turn added (masking the whole session again on every turn
+    cost more than the NLU). Weak references: an event is forgotten with its tracker."""
+
+    def __init__(self) -> None:
+        self._events: weakref.WeakValueDictionary[int, Event] = weakref.WeakValueDictionary()
+
+    def remember(self, tracker: Optional[DialogueStateTracker]) -> None:
+        for event in tracker.events if tracker is not None else ():
+            self._events[id(event)] = event
+
+    def __contains__(self, event: Event) -> bool:
+        return self._events.get(id(event)) is event
+
+
+def masked_tracker(tracker: DialogueStateTracker, stored: Container[Event] = ()) -> DialogueStateTracker:
+    """A copy of the tracker rebuilt from masked events (the tracker of the running turn is untouched).
+    Events in ``stored`` came from the store, masked already, and are reused as they are."""
+    events: List[Event] = []
+    for event in tracker.events:
+        if event in stored:
+            events.append(event)
+        else:
+            events.extend(deserialise_events([mask_event(event.as_dict())]))
     copy = tracker.init_copy()
     copy.recreate_from_dialogue(Dialogue(tracker.sender_id, events))
     return copy
 
 
 def _share_sqlite(store: Any) -> None:
-    """Several Rasa servers write one SQLite tracker file: WAL (readers never wait for a writer) and a
-    generous busy timeout (a writer waits its turn instead of failing with "database is locked")."""
+    """Several Rasa servers write one SQLite tracker file: WAL (readers never wait for a writer), a
+    generous busy timeout (a writer waits its turn instead of failing with "database is locked") and
+    a pool of open connections (SQLAlchemy 1.4 opens a new SQLite connection for every session by
+    default: a fifth of a small-talk turn went to opening files and setting pragmas)."""
     store = getattr(store, "_tracker_store", store)
     engine = getattr(store, "engine", None)
     if engine is None or engine.dialect.name != "sqlite":
         return
+    engine.dispose()
+    engine = sa.create_engine(
+        engine.url, poolclass=QueuePool, pool_size=4, max_overflow=8, connect_args={"check_same_thread": False}
+    )
+    store.engine = engine
+    store.sessionmaker = sa.orm.session.sessionmaker(bind=engine)
 
     @sa_event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -112,8 +145,6 @@ def _share_sqlite(store: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
-
-    engine.dispose()  # connections opened before the listener get the pragmas when reopened
 
 
 def user_turns_in_session(tracker: DialogueStateTracker) -> int:
@@ -193,6 +224,7 @@ class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
         self._store = create_tracker_store(EndpointConfig.from_dict(dict(store)), domain, event_broker)
         _share_sqlite(self._store)
         self._readings = RecentReadings()
+        self._stored = StoredEvents()
         super().__init__(domain, None, **kwargs)
 
     @property
@@ -213,14 +245,16 @@ class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
     async def save(self, tracker: DialogueStateTracker) -> None:
         self._readings.remember(tracker)
         start_new_session_if_long(tracker)
-        await self._store.save(masked_tracker(tracker))
+        await self._store.save(masked_tracker(tracker, self._stored))
 
     def reading_of(self, message_id: str) -> Optional[Dict[str, Any]]:
         """What NLU made of the message ``message_id`` (saved in this process; taken once)."""
         return self._readings.take(message_id)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        return await self._store.retrieve(sender_id)
+        tracker = await self._store.retrieve(sender_id)
+        self._stored.remember(tracker)
+        return tracker
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         return await self._store.retrieve_full_tracker(conversation_id)
