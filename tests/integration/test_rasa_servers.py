@@ -19,7 +19,7 @@ import pytest
 from assistant.base.config import Settings
 from assistant.gateway.rasa_pool import HashRing
 from assistant.ops.training.live import load_into_rasa, mark_live
-from tests.support.stack import Stack, pid_alive
+from tests.support.stack import Stack, pid_alive, refuses_connections
 
 pytestmark = pytest.mark.integration
 
@@ -37,9 +37,9 @@ def test_a_killed_rasa_server_loses_no_conversation_and_comes_back(stack: Stack)
     pid = stack.service_pids()[name]
     os.killpg(pid, signal.SIGKILL)  # the server and anything it started (its own process group), at once
     deadline = time.monotonic() + 10
-    while pid_alive(pid) and time.monotonic() < deadline:
+    while (pid_alive(pid) or not refuses_connections(owner)) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not pid_alive(pid)
+    assert not pid_alive(pid) and refuses_connections(owner)
 
     answer = stack.say(token, "确认")  # the next server on the ring takes the conversation as it was
     said = "\n".join(m["text"] for m in answer["messages"])

@@ -24,6 +24,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
+from urllib.parse import urlsplit
 
 from assistant.base.rasa_client import call_rasa
 
@@ -81,6 +82,20 @@ def pid_alive(pid: int) -> bool:
     try:
         return Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
+        return False
+
+
+def refuses_connections(url: str) -> bool:
+    """Nothing listens at the server of ``url`` any more. A killed process's listening socket outlives
+    it for a moment (the kernel frees a 1.3 GB address space before it closes the files), and a
+    connection accepted then is reset, not refused: it is gone only once connecting is refused."""
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), timeout=1):
+            return False
+    except ConnectionRefusedError:
+        return True
+    except OSError:
         return False
 
 

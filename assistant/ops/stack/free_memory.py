@@ -2,8 +2,8 @@
 
 Loading a Rasa model builds and drops large temporary structures (Rasa trains DIET on one example to
 shape its weights); glibc keeps the freed pages in its arenas, so a server that loaded a model
-looks ~110 MB bigger than it is, and again after every publish. Trimming every half minute returns
-them; it takes a few milliseconds, on a thread of its own.
+looks ~110 MB bigger than it is, and again after every publish. Trimming every two seconds returns
+them soon after a load; a trim takes ~3 ms (19 ms the first time), on a thread of its own.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import logging
 import threading
 from typing import Callable, Optional
 
-TRIM_EVERY_S = 30.0
+TRIM_EVERY_S = 2.0
 
 log = logging.getLogger(__name__)
 

@@ -10,9 +10,9 @@ from sqlalchemy import create_engine, text
 
 from assistant.base.db.migrate import head_revision
 
-# Collected again: it runs on this stack. The killed-server test is not repeated here: on Redis the turn
-# right after the kill is answered 503 ("connection reset" from a server), an open problem (README).
+# Collected again: they run on this stack (the killed server first: the publish then restarts nothing).
 from tests.integration.test_rasa_servers import (  # noqa: F401
+    test_a_killed_rasa_server_loses_no_conversation_and_comes_back,
     test_a_rolling_publish_under_load_fails_no_request_and_leaves_no_old_model,
 )
 from tests.support.stack import Stack
