@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 
 from sanic import Sanic
@@ -16,9 +17,10 @@ from assistant.gateway.errors import quiet_sanic_errors, register_error_handlers
 from assistant.gateway.protocol import GatewayApp
 from assistant.gateway.rasa_pool import RasaPool
 from assistant.gateway.rate_limit import limits_from_env
+from assistant.ops.stack.long_lived import freeze_long_lived
 from assistant.ops.training.jobs import TrainingJobs
 from search_index.clicks import ClickStats
-from search_index.service import SearchService
+from search_index.service import SearchService, SearchUnavailable
 
 MAX_BODY_BYTES = 64 * 1024
 MAX_HEADER_BYTES = 60 * 1024
@@ -64,6 +66,10 @@ def create_app(settings: Settings, name: str = "assistant_gateway") -> Sanic:
             with session_scope(settings.database_url, write=True) as session:
                 seed_demo_data(session)
         await app_.ctx.rasa.start()
+        # The index, jieba and pypinyin, loaded before customers (not built yet: /health says so).
+        with contextlib.suppress(SearchUnavailable):
+            app_.ctx.search.search("转账", limit=1)
+        freeze_long_lived()  # and kept out of every later garbage collection (no pause mid-request)
 
     @app.after_server_stop
     async def _stop(app_: Sanic, _loop) -> None:

@@ -35,6 +35,7 @@ def serve(settings: Settings, model: Path) -> int:
         supervisor.start()
         if not supervisor.wait_healthy():
             return 1
+        supervisor.warm_up_rasa()
         say(f"assistant ready: http://{settings.host}:{settings.port}/  (Ctrl-C stops everything)")
         while True:
             dead = supervisor.dead()

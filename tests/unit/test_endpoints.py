@@ -233,6 +233,52 @@ def test_a_save_masks_only_what_the_turn_added(tmp_path, rasa_env, domain, monke
     assert [getattr(e, "text", None) for e in stored.events] == [None, "卡号***************0123", "验证码******"]
 
 
+def test_the_lean_sql_store_reads_what_rasas_own_reads(tmp_path, rasa_env, domain):
+    """Rows read as JSON text, not ORM objects: the same trackers as Rasa's SQL store, latest session and all."""
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    from assistant.ops.stack.tracker_store import LeanSQLTrackerStore
+
+    store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
+    assert type(store.inner) is LeanSQLTrackerStore
+
+    async def conversation():
+        tracker = await store.get_or_create_tracker("demo")
+        for event in a_turn_full_of_numbers()[:6]:
+            tracker.update(event)
+        await store.save(tracker)
+        tracker = await store.get_or_create_tracker("demo")
+        tracker.update(SessionStarted())
+        tracker.update(user("查余额", "check_balance"))
+        await store.save(tracker)
+        rasas = SQLTrackerStore(domain, db=str(tmp_path / "trackers.db"))
+        return (
+            [await s.retrieve("demo") for s in (store.inner, rasas)],
+            [await s.retrieve_full_tracker("demo") for s in (store.inner, rasas)],
+            await store.inner.retrieve("nobody"),
+        )
+
+    (lean, own), (lean_all, own_all), nobody = run_async(conversation())
+    assert lean.events == own.events and len(lean.events) == 2 and lean.latest_message.text == "查余额"
+    assert lean_all.events == own_all.events and len(lean_all.events) > len(lean.events)
+    assert lean.current_slot_values() == own.current_slot_values() and nobody is None
+
+
+def test_a_stored_message_keeps_its_best_readings_only():
+    """DIET ranks every intent; the stored copy keeps the best ten (the running turn saw them all)."""
+    from assistant.ops.stack.tracker_store import STORED_RANKING, mask_event
+
+    ranking = [{"name": f"intent_{i}", "confidence": round(1 / (i + 2), 4)} for i in range(40)]
+    event = user(f"卡号{CARD}", "check_balance").as_dict()
+    event["parse_data"]["intent_ranking"] = ranking
+    stored = mask_event(event)
+    assert stored["parse_data"]["intent_ranking"] == ranking[:STORED_RANKING] and STORED_RANKING == 10
+    assert stored["parse_data"]["intent"] == {"name": "check_balance", "confidence": 0.9}
+    assert stored["text"] == stored["parse_data"]["text"] == "卡号***************0123"
+    assert len(event["parse_data"]["intent_ranking"]) == 40  # the turn's own event is not changed
+
+
 def test_a_tracker_built_elsewhere_is_masked_in_full(domain):
     """Only events this store read back count as stored: equal events of another tracker are masked."""
     from rasa.shared.core.trackers import DialogueStateTracker

@@ -26,6 +26,7 @@ from sanic.response import HTTPResponse
 
 from assistant.base.config import ACTION_SECRET_ENV, ACTION_SECRET_HEADER, LISTEN_BACKLOG
 from assistant.base.log_masking import install
+from assistant.ops.stack.long_lived import freeze_long_lived
 
 OPEN_PATHS = frozenset({"/health"})
 
@@ -61,6 +62,7 @@ def create_action_app(secret: str, package: str = "actions", warm_up: Optional[C
         @app.before_server_start
         async def warm(*_: object) -> None:
             warm_up()
+            freeze_long_lived()  # the models just loaded stay out of every later garbage collection
 
     return app
 

@@ -24,10 +24,12 @@ def main() -> None:
     sys.argv = rasa_argv(sys.argv[1:], os.environ.get(TOKEN_ENV, ""))
     from assistant.base.log_masking import install
     from assistant.ops.stack.free_memory import trim_periodically
+    from assistant.ops.stack.long_lived import freeze_after_model_loads
     from assistant.ops.stack.rasa_speedups import speed_up_rasa
 
     install()  # no card or phone number, no code reaches rasa.log in clear
     speed_up_rasa()
+    freeze_after_model_loads()  # no full garbage collection walks the model during a customer's turn
     trim_periodically()  # freed model-loading memory goes back to the system (each server ≤ 1.2 GB)
     from rasa.__main__ import main as rasa_main
 

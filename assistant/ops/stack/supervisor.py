@@ -23,7 +23,7 @@ from assistant.base.config import LISTEN_BACKLOG, REPO_ROOT, Settings
 from assistant.ops.stack.endpoints import runtime_endpoints
 from assistant.ops.steps.console import say
 from assistant.ops.steps.processes import die_with_parent, serving_env
-from assistant.ops.training.live import LIVE_FILE
+from assistant.ops.training.live import LIVE_FILE, warm_up
 
 STOP_GRACE_S = 15.0
 # A Rasa server that dies is started again, unless it had been started again less than this long ago.
@@ -161,6 +161,11 @@ class Supervisor:
             time.sleep(1.0)
         say(f"stack not healthy after {timeout_s:.0f}s; see logs in {self.settings.data_dir / 'logs'}")
         return False
+
+    def warm_up_rasa(self) -> None:
+        """Every Rasa server this launcher runs parses a few messages before the stack says it is ready."""
+        for url in self.settings.rasa_urls if not self.settings.rasa_server_urls else []:
+            warm_up(self.settings, url)
 
     def stop(self) -> None:
         """SIGTERM every process group, then SIGKILL what is still there after the grace period."""
