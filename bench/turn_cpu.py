@@ -36,6 +36,7 @@ KINDS: Dict[str, List[str]] = {
     "transfer opened and cancelled": ["给张三转五十", "取消"],
 }
 TARGET_SMALL_TALK_MS = 45.0
+SETTLE_S = 5.0
 
 
 def cpu_ms(pids: List[int]) -> float:
@@ -82,6 +83,9 @@ def main(argv: List[str] | None = None) -> int:
             "actions": [pids["actions"]],
         }
         token = stack.token("demo")
+        # Let the servers finish their one-time start-up work first (each collects its garbage and freezes
+        # what it loaded a second after its model is in): the per-turn figures are for a running stack.
+        time.sleep(SETTLE_S)
         for text in ("你好", "查余额", "转账多久到账", "取消"):  # warm every path once
             stack.say(token, text)
         print(f"CPU per turn on this machine ({os.cpu_count()} cores), {args.turns} turns of each kind, one client:")
