@@ -8,6 +8,7 @@ whether the customer wants to act or to ask, the bot asks.
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from typing import Any, Dict, List, Optional
 
@@ -74,8 +75,10 @@ def knowledge() -> KnowledgeBase:
 def warm_up() -> None:
     """Load what the first question would otherwise wait for (jieba's dictionary, the sentence model,
     the index): each action worker does it before it listens, so its first answer is as fast as the
-    rest (it was the 330 ms tail of FAQ turns)."""
-    knowledge().lookup("转账多久到账")
+    rest (it was the 330 ms tail of FAQ turns). No index yet: the worker starts anyway, and answers
+    questions with the honest fallback until one is built, as before."""
+    with contextlib.suppress(SearchUnavailable):
+        knowledge().lookup("转账多久到账")
 
 
 def link_button(hit: Hit) -> Dict[str, str]:

@@ -7,6 +7,7 @@ import weakref
 import pytest
 
 from assistant.ops.stack import long_lived
+from tests.support.asyncrun import run_async
 
 
 class Node:
@@ -56,9 +57,5 @@ def test_rasa_freezes_a_moment_after_each_model_load(monkeypatch):
         await asyncio.sleep(0.1)
         return first, second
 
-    loop = asyncio.new_event_loop()
-    try:
-        assert loop.run_until_complete(load_twice()) == ("agent for a.tar.gz", "agent for b.tar.gz")
-    finally:
-        loop.close()
+    assert run_async(load_twice()) == ("agent for a.tar.gz", "agent for b.tar.gz")
     assert calls == ["frozen", "frozen"]
