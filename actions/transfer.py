@@ -50,23 +50,17 @@ def _amount_yuan(cents: int) -> float:
 def transfer_quote(tracker: Tracker, slots: Dict[str, Any]) -> TransferQuote:
     """The quote for the details in ``slots`` (raises BankError when they cannot go ahead), with its risk
     decision for what the customer proved so far (the token's strength, the code and warning slots)."""
-    customer = customer_id(tracker)
-    assurance = assurance_of(tracker, slots, "transfer")
-    source = bank().find_account(customer, last4=slots.get("transfer_from"))
-    if source is None:
-        raise BankError("account_not_found", "没有找到付款账户")
     cents = amount_cents(slots.get("transfer_amount"))
     if cents is None:
         raise BankError("invalid_amount", "转账金额必须大于零")
-    if slots.get("transfer_to_account"):
-        target = bank().find_account(customer, last4=slots["transfer_to_account"])
-        if target is None:
-            raise BankError("account_not_found", "没有找到收款账户")
-        return bank().quote_transfer(customer, source.id, cents, to_account_id=target.id, assurance=assurance)
-    payee = bank().resolve_payee(customer, slots.get("transfer_payee") or "")
-    if payee is None:
-        raise BankError("payee_not_found", "没有找到该收款人")
-    return bank().quote_transfer(customer, source.id, cents, payee_id=payee.id, assurance=assurance)
+    return bank().quote_request(
+        customer_id(tracker),
+        cents,
+        slots.get("transfer_from"),
+        payee=slots.get("transfer_payee"),
+        to_last4=slots.get("transfer_to_account"),
+        assurance=assurance_of(tracker, slots, "transfer"),
+    )
 
 
 class ValidateTransferForm(TaskFormValidation):

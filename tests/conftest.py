@@ -12,6 +12,9 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+# The banks the tests build in process hash SMS codes with this key (a stack started by a test gets it
+# too, so a code it sent can be checked here); outside the tests the launcher or .env provides one.
+os.environ.setdefault("ASSISTANT_CODE_SECRET", "tests-only-sms-code-hash-secret-0123456789")
 
 from tests.support.stack import Stack, isolated_training, pid_alive  # noqa: E402
 

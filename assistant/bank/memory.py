@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 from assistant.bank import book, history, holds, ledger, seed, verification
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
-from assistant.bank.protocol import CoreBanking, named_account, primary_debit
+from assistant.bank.protocol import CoreBanking, named_account, primary_debit, request_accounts
 from assistant.bank.risk import context as risk_context
 from assistant.bank.risk.context import counted
 from assistant.bank.risk.engine import decide
@@ -204,6 +204,7 @@ class InMemoryBank(CoreBanking):
         """``dev_outbox``: keep sent codes readable for ``outbox`` (by default only in dev, as BankService).
         ``now``: the clock (naive UTC), replaceable so that tests can let a code expire or a day pass."""
         self.dev_outbox = dev_outbox if dev_outbox is not None else verification.dev_outbox_key() is not None
+        self._code_key = secrets.token_bytes(32)  # codes live only in this object: so does their key
         self.now = now
         self._lock = threading.RLock()
         self._ids: Dict[str, Iterator[int]] = {}
@@ -387,6 +388,25 @@ class InMemoryBank(CoreBanking):
                 raise BankError("risk_blocked", decision.customer_text(), ledger.refusal_detail(decision, False, False))
             return replace(q, risk=decision, needs_code=q.needs_code or decision.needs_code)
 
+    def quote_request(
+        self,
+        customer_id: str,
+        amount_cents: int,
+        from_last4: Optional[str],
+        payee: Optional[str] = None,
+        to_last4: Optional[str] = None,
+        kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
+    ) -> TransferQuote:
+        with self._lock:
+            source, target = request_accounts(self.accounts(customer_id), from_last4, to_last4)
+            if target is not None:
+                return self.quote_transfer(customer_id, source.id, amount_cents, None, target.id, kind, assurance)
+            found = self.resolve_payee(customer_id, payee or "")
+            if found is None:
+                raise BankError("payee_not_found", "没有找到该收款人")
+            return self.quote_transfer(customer_id, source.id, amount_cents, found.id, None, kind, assurance)
+
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
         with self._lock:
             for old in self._codes:
@@ -399,7 +419,7 @@ class InMemoryBank(CoreBanking):
                     id=self._next("code"),
                     customer_id=customer_id,
                     purpose=purpose,
-                    code_hash=verification.hash_code(customer_id, purpose, code),
+                    code_hash=verification.hash_code(self._code_key, customer_id, purpose, code),
                     message=verification.sms_text(what, verification.CODE_MASK),
                     dev_code=code if self.dev_outbox else None,
                     created_at=now,
@@ -425,7 +445,7 @@ class InMemoryBank(CoreBanking):
                 return CodeCheck(False, "locked")
             if self.now() > row.expires_at:
                 return CodeCheck(False, "expired", CODE_MAX_ATTEMPTS - row.attempts)
-            if verification.code_matches(row.code_hash, customer_id, purpose, (entered or "").strip()):
+            if verification.code_matches(self._code_key, row.code_hash, customer_id, purpose, (entered or "").strip()):
                 row.used = True
                 return CodeCheck(True)
             row.attempts += 1

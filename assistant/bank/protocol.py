@@ -16,13 +16,14 @@ every implementation, so what is promised here is what callers may rely on:
 from __future__ import annotations
 
 from datetime import date
-from typing import Dict, List, Optional, Protocol, Sequence
+from typing import Dict, List, Optional, Protocol, Sequence, Tuple
 
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
 from assistant.bank.risk.types import Assurance
 from assistant.bank.types import (
     AccountView,
+    BankError,
     BookEntry,
     CodeCheck,
     CreditBill,
@@ -83,6 +84,23 @@ class CoreBanking(Protocol):
         ``same_account``, ``invalid_target``, ``over_repayment``, then ``insufficient_funds`` (limits are
         checked before the balance; the available balance is the balance less what held transfers reserve),
         then ``risk_blocked`` (message: why, and what would make it possible)."""
+        ...
+
+    def quote_request(
+        self,
+        customer_id: str,
+        amount_cents: int,
+        from_last4: Optional[str],
+        payee: Optional[str] = None,
+        to_last4: Optional[str] = None,
+        kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
+    ) -> TransferQuote:
+        """``quote_transfer`` for a request as the customer named it, looked up and quoted in one go (one
+        database session): the paying account by its last four digits, then the own account ``to_last4``
+        if given, else the saved payee ``payee`` (a name or alias, as ``resolve_payee``). Refusals as
+        ``quote_transfer``; ``account_not_found`` when no own account has those digits (the paying one
+        first), ``payee_not_found`` when no payee answers to the name."""
         ...
 
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
@@ -268,4 +286,19 @@ def primary_debit(accounts: List[AccountView]) -> Optional[AccountView]:
     )
 
 
-__all__ = ["CoreBanking", "named_account", "primary_debit"]
+def request_accounts(
+    accounts: List[AccountView], from_last4: Optional[str], to_last4: Optional[str]
+) -> Tuple[AccountView, Optional[AccountView]]:
+    """``quote_request``'s paying account and own target account: one rule for every implementation."""
+    source = named_account(accounts, from_last4) if from_last4 else None
+    if source is None:
+        raise BankError("account_not_found", "没有找到付款账户")
+    if not to_last4:
+        return source, None
+    target = named_account(accounts, to_last4)
+    if target is None:
+        raise BankError("account_not_found", "没有找到收款账户")
+    return source, target
+
+
+__all__ = ["CoreBanking", "named_account", "primary_debit", "request_accounts"]

@@ -17,7 +17,7 @@ from assistant.bank import book, cards, history, holds, ledger, outcomes, verifi
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
 from assistant.bank.payees import find_payee, payees_of
-from assistant.bank.protocol import CoreBanking, named_account, primary_debit
+from assistant.bank.protocol import CoreBanking, named_account, primary_debit, request_accounts
 from assistant.bank.risk import store
 from assistant.bank.risk.types import Assurance
 from assistant.bank.types import (
@@ -41,10 +41,19 @@ class BankService:
 
     It does not inherit the protocol: the assignment at the end of this module is where mypy checks it."""
 
-    def __init__(self, database_url: str, outbox_key: Optional[bytes] = None) -> None:
-        """``outbox_key``: encrypts codes for the dev outbox; by default derived in dev, None in prod."""
+    def __init__(self, database_url: str, outbox_key: Optional[bytes] = None, code_key: Optional[bytes] = None) -> None:
+        """``outbox_key``: encrypts codes for the dev outbox; by default derived in dev, None in prod.
+        ``code_key``: hashes the codes; by default from the environment when a code is first sent or
+        checked (only the processes that do so need ASSISTANT_CODE_SECRET)."""
         self.url = database_url
         self.outbox_key = outbox_key if outbox_key is not None else verification.dev_outbox_key()
+        self._code_key = code_key
+
+    @property
+    def code_key(self) -> bytes:
+        if self._code_key is None:
+            self._code_key = verification.code_hash_key()
+        return self._code_key
 
     # ------------------------------------------------------------------ accounts and payees
     def accounts(self, customer_id: str) -> List[AccountView]:
@@ -85,9 +94,29 @@ class BankService:
         with session_scope(self.url) as s:
             return ledger.quote(s, customer_id, from_account_id, amount_cents, payee_id, to_account_id, kind, assurance)
 
+    def quote_request(
+        self,
+        customer_id: str,
+        amount_cents: int,
+        from_last4: Optional[str],
+        payee: Optional[str] = None,
+        to_last4: Optional[str] = None,
+        kind: str = "transfer",
+        assurance: Optional[Assurance] = None,
+    ) -> TransferQuote:
+        with session_scope(self.url) as s:
+            rows = s.scalars(select(Account).where(Account.customer_id == customer_id).order_by(Account.id))
+            source, target = request_accounts([ledger.account_view(a) for a in rows], from_last4, to_last4)
+            if target is not None:
+                return ledger.quote(s, customer_id, source.id, amount_cents, None, target.id, kind, assurance)
+            found = find_payee(s, customer_id, payee or "")
+            if found is None:
+                raise BankError("payee_not_found", "没有找到该收款人")
+            return ledger.quote(s, customer_id, source.id, amount_cents, found.id, None, kind, assurance)
+
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
         with session_scope(self.url, write=True) as s:
-            verification.issue_code(s, customer_id, purpose, what, outbox_key=self.outbox_key)
+            verification.issue_code(s, customer_id, purpose, what, outbox_key=self.outbox_key, code_key=self.code_key)
 
     def has_pending_code(self, customer_id: str, purpose: str) -> bool:
         with session_scope(self.url) as s:
@@ -95,7 +124,7 @@ class BankService:
 
     def check_code(self, customer_id: str, purpose: str, entered: str) -> CodeCheck:
         with session_scope(self.url, write=True) as s:
-            return verification.check_code(s, customer_id, purpose, entered)
+            return verification.check_code(s, customer_id, purpose, entered, code_key=self.code_key)
 
     def execute_transfer(
         self,

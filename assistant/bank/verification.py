@@ -1,8 +1,11 @@
 """SMS verification codes: 6 digits, valid 5 minutes, 3 tries.
 
-A code is never stored in clear: the row keeps a salted scrypt hash (checked in constant time)
-and the SMS text with the code starred out. Only in dev, where no SMS is really sent, the code is
-also kept encrypted (AES-GCM, key derived from the JWT secret by HKDF) so that the dev outbox can
+A code is never stored in clear: the row keeps a keyed hash (HMAC-SHA256 with a key from
+ASSISTANT_CODE_SECRET, which is never in the database; checked in constant time) and the SMS text
+with the code starred out. A code has only 10^6 values, so an unkeyed hash, however slow, falls to
+anyone holding the table and enough cores; without the key the table gives nothing to try codes
+against, and the hash costs microseconds instead of scrypt's ~25 ms of CPU per code sent or checked.
+Only in dev, where no SMS is really sent, the code is also kept encrypted (AES-GCM, key derived from the JWT secret by HKDF) so that the dev outbox can
 show what the "phone" received; in prod nothing readable is kept.
 
 Times (``now``, created_at, expires_at) are naive UTC from the one clock, so expiry is compared in
@@ -33,32 +36,50 @@ from assistant.base.db.models import AuditLog, Customer, VerificationCode
 CODE_DIGITS = 6
 CODE_MASK = "*" * CODE_DIGITS
 SMS_TEMPLATE = "【智能银行】验证码{code}，您正在{what}，5分钟内有效，请勿泄露给他人。"
-# ~50 ms and 16 MiB per hash: trying all 10^6 codes of one row offline takes hours; a code lives 5 minutes.
+# Rows written before the keyed hash (a code lives 5 minutes: only those in flight at an upgrade).
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "dklen": 32}
 _OUTBOX_KDF_INFO = b"assistant/dev-sms-outbox/v1"
+_CODE_KDF_INFO = b"assistant/sms-code-hash/v1"
 
 
 # ------------------------------------------------------------------ hashing
-def _scrypt(customer_id: str, purpose: str, code: str, salt: bytes) -> bytes:
+def code_hash_key(settings: Optional[Settings] = None) -> bytes:
+    """The key codes are hashed with: derived (HKDF) from ASSISTANT_CODE_SECRET, or when that is not set
+    from the JWT secret (dev; the development secret is refused outside dev)."""
+    settings = settings or Settings.from_env()
+    secret = settings.code_secret or settings.effective_jwt_secret()
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_CODE_KDF_INFO)
+    return hkdf.derive(secret.encode("utf-8"))
+
+
+def _message(customer_id: str, purpose: str, code: str) -> bytes:
     # Customer and purpose are hashed in: a stored hash cannot be replayed for another request.
-    return hashlib.scrypt(f"{customer_id}\x1f{purpose}\x1f{code}".encode(), salt=salt, **_SCRYPT)
+    return f"{customer_id}\x1f{purpose}\x1f{code}".encode()
 
 
-def hash_code(customer_id: str, purpose: str, code: str) -> str:
+def _keyed(key: bytes, customer_id: str, purpose: str, code: str, salt: bytes) -> bytes:
+    return hmac.new(key, salt + _message(customer_id, purpose, code), hashlib.sha256).digest()
+
+
+def hash_code(key: bytes, customer_id: str, purpose: str, code: str) -> str:
     salt = secrets.token_bytes(16)
-    return f"scrypt${salt.hex()}${_scrypt(customer_id, purpose, code, salt).hex()}"
+    return f"hmac-sha256${salt.hex()}${_keyed(key, customer_id, purpose, code, salt).hex()}"
 
 
-def code_matches(stored: str, customer_id: str, purpose: str, entered: str) -> bool:
+def code_matches(key: bytes, stored: str, customer_id: str, purpose: str, entered: str) -> bool:
     """Constant-time check of an entered code against a stored hash."""
     try:
         scheme, salt_hex, digest_hex = stored.split("$")
         salt, digest = bytes.fromhex(salt_hex), bytes.fromhex(digest_hex)
     except ValueError:
         return False
-    if scheme != "scrypt":
+    if scheme == "hmac-sha256":
+        expected = _keyed(key, customer_id, purpose, entered, salt)
+    elif scheme == "scrypt":
+        expected = hashlib.scrypt(_message(customer_id, purpose, entered), salt=salt, **_SCRYPT)
+    else:
         return False
-    return hmac.compare_digest(_scrypt(customer_id, purpose, entered, salt), digest)
+    return hmac.compare_digest(expected, digest)
 
 
 # ------------------------------------------------------------------ the dev outbox
@@ -104,6 +125,7 @@ def issue_code(
     what: str,
     now: Optional[datetime] = None,
     outbox_key: Optional[bytes] = None,
+    code_key: Optional[bytes] = None,
 ) -> VerificationCode:
     """Send a new code for ``purpose`` (earlier unused ones for it stop working)."""
     now = now or clock.utcnow()
@@ -122,7 +144,7 @@ def issue_code(
     row = VerificationCode(
         customer_id=customer_id,
         purpose=purpose,
-        code_hash=hash_code(customer_id, purpose, code),
+        code_hash=hash_code(code_key or code_hash_key(), customer_id, purpose, code),
         message=sms_text(what, CODE_MASK),
         created_at=now,
         sealed_code=seal_code(outbox_key, customer_id, purpose, code) if outbox_key else None,
@@ -135,7 +157,12 @@ def issue_code(
 
 
 def check_code(
-    session: Session, customer_id: str, purpose: str, entered: str, now: Optional[datetime] = None
+    session: Session,
+    customer_id: str,
+    purpose: str,
+    entered: str,
+    now: Optional[datetime] = None,
+    code_key: Optional[bytes] = None,
 ) -> CodeCheck:
     """Check the latest code for ``purpose``; each wrong try counts, the third locks it."""
     now = now or clock.utcnow()
@@ -154,7 +181,7 @@ def check_code(
         return CodeCheck(False, "locked")
     if now > row.expires_at:
         return CodeCheck(False, "expired", CODE_MAX_ATTEMPTS - row.attempts)
-    if code_matches(row.code_hash, customer_id, purpose, (entered or "").strip()):
+    if code_matches(code_key or code_hash_key(), row.code_hash, customer_id, purpose, (entered or "").strip()):
         row.used = True
         session.add(AuditLog(actor=customer_id, action="sms.code_verified", detail=f"purpose={purpose}"))
         return CodeCheck(True)

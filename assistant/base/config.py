@@ -29,6 +29,8 @@ MAX_MESSAGE_CHARS = 500
 RASA_TOKEN_ENV = "RASA_AUTH_TOKEN"
 CHANNEL_SECRET_ENV = "ASSISTANT_CHANNEL_SECRET"
 ACTION_SECRET_ENV = "ACTION_SERVER_SECRET"
+# The key SMS codes are hashed with (assistant.bank.verification): whoever sends or checks codes needs it.
+CODE_SECRET_ENV = "ASSISTANT_CODE_SECRET"
 CHANNEL_SECRET_HEADER = "X-Gateway-Secret"
 ACTION_SECRET_HEADER = "X-Action-Secret"
 
@@ -92,6 +94,9 @@ class Settings:
     rasa_auth_token: Optional[str] = field(default=None, repr=False)
     channel_secret: Optional[str] = field(default=None, repr=False)
     action_secret: Optional[str] = field(default=None, repr=False)
+    # The SMS codes' hash key; generated at start like the hops' secrets when not configured (a restart
+    # then invalidates codes in flight: the customer asks for a new one). Several action servers share it.
+    code_secret: Optional[str] = field(default=None, repr=False)
     data_dir: Path = field(default_factory=lambda: REPO_ROOT / "data")
     database_url: str = ""
     search_index_dir: Path = field(default_factory=lambda: REPO_ROOT / "data" / "search_index")
@@ -151,6 +156,7 @@ class Settings:
             rasa_auth_token=env.get(RASA_TOKEN_ENV) or None,
             channel_secret=env.get(CHANNEL_SECRET_ENV) or None,
             action_secret=env.get(ACTION_SECRET_ENV) or None,
+            code_secret=env.get(CODE_SECRET_ENV) or None,
             data_dir=data_dir,
             database_url=database_url,
             search_index_dir=Path(env.get("SEARCH_INDEX_DIR") or data_dir / "search_index").resolve(),
@@ -166,6 +172,7 @@ class Settings:
             rasa_auth_token=self.rasa_auth_token or secrets.token_urlsafe(32),
             channel_secret=self.channel_secret or secrets.token_urlsafe(32),
             action_secret=self.action_secret or secrets.token_urlsafe(32),
+            code_secret=self.code_secret or secrets.token_urlsafe(32),
         )
 
     @property
@@ -196,6 +203,7 @@ class Settings:
             RASA_TOKEN_ENV: self.rasa_auth_token,
             CHANNEL_SECRET_ENV: self.channel_secret,
             ACTION_SECRET_ENV: self.action_secret,
+            CODE_SECRET_ENV: self.code_secret,
         }
         return {k: v for k, v in pairs.items() if v}
 

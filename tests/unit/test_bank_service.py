@@ -1,5 +1,6 @@
 """The bank behind the bot: limits, verification, idempotency, concurrency and isolation."""
 
+import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -254,7 +255,7 @@ def test_bookkeeping_add_edit_delete(bank):
 
 
 # ------------------------------------------------------------------ codes are never stored in clear
-def test_a_code_is_stored_only_as_a_salted_hash_and_sealed_for_the_dev_outbox(bank):
+def test_a_code_is_stored_only_as_a_keyed_hash_and_sealed_for_the_dev_outbox(bank):
     bank.send_code("demo", "transfer:h", "向李四转账")
     bank.send_code("demo", "transfer:h2", "向李四转账")
     first, second = sent_code(bank, purpose="transfer:h"), sent_code(bank, purpose="transfer:h2")
@@ -262,7 +263,7 @@ def test_a_code_is_stored_only_as_a_salted_hash_and_sealed_for_the_dev_outbox(ba
         rows = {r.purpose: r for r in s.scalars(select(VerificationCode))}
     for purpose, code in (("transfer:h", first), ("transfer:h2", second)):
         row = rows[purpose]
-        assert row.code_hash.startswith("scrypt$") and code not in row.code_hash
+        assert row.code_hash.startswith("hmac-sha256$") and code not in row.code_hash
         assert code not in row.message and "验证码******" in row.message and "向李四转账" in row.message
         assert row.sealed_code and code not in row.sealed_code
     assert rows["transfer:h"].code_hash.split("$")[1] != rows["transfer:h2"].code_hash.split("$")[1]  # own salt
@@ -286,14 +287,46 @@ def test_without_the_dev_key_nothing_readable_is_kept(bank, monkeypatch):
     assert other.outbox("demo")[0]["code"] is None and sent_code(bank, purpose="transfer:q")
 
 
-def test_a_hash_checks_only_its_own_code_customer_and_purpose():
-    stored = verification.hash_code("demo", "transfer:k", "482913")
-    assert verification.code_matches(stored, "demo", "transfer:k", "482913")
-    assert not verification.code_matches(stored, "demo", "transfer:k", "482914")
-    assert not verification.code_matches(stored, "demo", "transfer:other", "482913")
-    assert not verification.code_matches(stored, "demo2", "transfer:k", "482913")
-    assert not verification.code_matches("482913", "demo", "transfer:k", "482913")  # a clear value never matches
-    assert stored != verification.hash_code("demo", "transfer:k", "482913")  # a fresh salt every time
+def test_a_hash_checks_only_its_own_code_customer_purpose_and_key():
+    key = bytes(range(32))
+    stored = verification.hash_code(key, "demo", "transfer:k", "482913")
+    assert stored.startswith("hmac-sha256$")
+    assert verification.code_matches(key, stored, "demo", "transfer:k", "482913")
+    assert not verification.code_matches(key, stored, "demo", "transfer:k", "482914")
+    assert not verification.code_matches(key, stored, "demo", "transfer:other", "482913")
+    assert not verification.code_matches(key, stored, "demo2", "transfer:k", "482913")
+    assert not verification.code_matches(bytes(32), stored, "demo", "transfer:k", "482913")  # the table alone: no
+    assert not verification.code_matches(key, "482913", "demo", "transfer:k", "482913")  # a clear value never matches
+    assert stored != verification.hash_code(key, "demo", "transfer:k", "482913")  # a fresh salt every time
+
+
+def test_a_code_sent_before_the_keyed_hash_still_checks():
+    # Rows an older release wrote (scrypt) while their codes are still alive at an upgrade.
+    salt = bytes(16)
+    digest = hashlib.scrypt(b"demo\x1ftransfer:k\x1f482913", salt=salt, n=2**14, r=8, p=1, dklen=32)
+    stored = f"scrypt${salt.hex()}${digest.hex()}"
+    assert verification.code_matches(b"any key", stored, "demo", "transfer:k", "482913")
+    assert not verification.code_matches(b"any key", stored, "demo", "transfer:k", "482914")
+
+
+def test_the_code_key_comes_from_its_own_secret_else_the_jwt_secret():
+    from assistant.base.config import ConfigError, Settings
+
+    own = verification.code_hash_key(Settings.from_env({"ASSISTANT_CODE_SECRET": "c" * 40}))
+    assert own == verification.code_hash_key(Settings.from_env({"ASSISTANT_CODE_SECRET": "c" * 40}))
+    assert own != verification.code_hash_key(Settings.from_env({"ASSISTANT_CODE_SECRET": "d" * 40}))
+    dev = verification.code_hash_key(Settings.from_env({"ASSISTANT_ENV": "dev"}))
+    assert dev not in (own, verification.dev_outbox_key(Settings.from_env({"ASSISTANT_ENV": "dev"})))
+    with pytest.raises(ConfigError):  # prod with neither secret: refused, never a built-in key
+        verification.code_hash_key(Settings.from_env({"ASSISTANT_ENV": "prod"}))
+
+
+def test_codes_sent_with_one_key_do_not_check_with_another(bank):
+    bank.send_code("demo", "transfer:kk", "转账")
+    code = sent_code(bank, purpose="transfer:kk")
+    other = BankService(bank.url, outbox_key=OUTBOX_KEY, code_key=bytes(32))
+    assert other.check_code("demo", "transfer:kk", code).reason == "wrong"
+    assert bank.check_code("demo", "transfer:kk", code).ok
 
 
 def test_dev_outbox_key_only_in_dev():

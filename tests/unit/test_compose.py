@@ -24,6 +24,7 @@ import yaml
 from assistant.base.config import (
     ACTION_SECRET_ENV,
     CHANNEL_SECRET_ENV,
+    CODE_SECRET_ENV,
     RASA_TOKEN_ENV,
     Settings,
 )
@@ -38,13 +39,14 @@ DOCKERFILE = REPO / "deploy" / "Dockerfile"
 DEPLOYMENT_DOC = REPO / "docs" / "deployment.md"
 CODE_PACKAGES = ("assistant", "actions", "search_index")
 JWT_ENV = "ASSISTANT_JWT_SECRET"
-SECRETS = (JWT_ENV, RASA_TOKEN_ENV, CHANNEL_SECRET_ENV, ACTION_SECRET_ENV)
+SECRETS = (JWT_ENV, RASA_TOKEN_ENV, CHANNEL_SECRET_ENV, ACTION_SECRET_ENV, CODE_SECRET_ENV)
 # What the env file gives compose in these tests (every secret long enough for the gateway's checks).
 ENV_FILE = {
     JWT_ENV: "jwt-secret-of-the-compose-test-0123456789",
     RASA_TOKEN_ENV: "rasa-token-of-the-compose-test-0123456789",
     CHANNEL_SECRET_ENV: "channel-secret-of-the-compose-test-012345",
     ACTION_SECRET_ENV: "action-secret-of-the-compose-test-0123456",
+    CODE_SECRET_ENV: "code-secret-of-the-compose-test-01234567",
     "POSTGRES_PASSWORD": "pg-password-of-the-test",
     "REDIS_PASSWORD": "redis-password-of-the-test",
 }
@@ -52,7 +54,7 @@ ENV_FILE = {
 NEEDS = {
     "gateway": {JWT_ENV, RASA_TOKEN_ENV, CHANNEL_SECRET_ENV},
     "rasa": {RASA_TOKEN_ENV, CHANNEL_SECRET_ENV, ACTION_SECRET_ENV},
-    "actions": {ACTION_SECRET_ENV},
+    "actions": {ACTION_SECRET_ENV, CODE_SECRET_ENV},
     "setup": set(),
 }
 ENV_NAME = re.compile(r"^[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+$")

@@ -164,6 +164,60 @@ def test_quotes_say_what_would_happen_and_move_nothing(bank: CoreBanking) -> Non
     assert acct(bank, "6688").balance_cents == 5_238_050
 
 
+def test_a_request_as_named_is_quoted_as_by_ids(bank: CoreBanking) -> None:
+    src = acct(bank, "6688")
+    strong = Assurance("device_key")
+    assert bank.quote_request("demo", 50_000, "6688", payee="张三") == bank.quote_transfer(
+        "demo", src.id, 50_000, payee_id=payee(bank, "张三").id
+    )
+    assert bank.quote_request("demo", 10_000, "6688", payee="我妈", assurance=strong) == bank.quote_transfer(
+        "demo", src.id, 10_000, payee_id=payee(bank, "妈妈").id, assurance=strong
+    )
+    own = bank.quote_request("demo", 900_000, "6688", payee="张三", to_last4="1024")  # the own account wins
+    assert own == bank.quote_transfer("demo", src.id, 900_000, to_account_id=acct(bank, "1024").id)
+    assert bank.quote_request("demo", 500_000, "6688", to_last4="3321", kind="repayment").needs_code
+
+
+@pytest.mark.parametrize(
+    "from_last4,payee_said,to_last4,amount,code,message",
+    [
+        (None, "张三", None, 100, "account_not_found", "没有找到付款账户"),
+        ("0001", "张三", None, 100, "account_not_found", "没有找到付款账户"),  # demo2's card
+        ("6688", None, "0001", 100, "account_not_found", "没有找到收款账户"),
+        ("6688", "小明", None, 100, "payee_not_found", "没有找到该收款人"),
+        ("6688", None, None, 100, "payee_not_found", "没有找到该收款人"),
+        ("6688", "张三", None, 6_000_000, "single_limit", None),  # then quote_transfer's own refusals
+    ],
+)
+def test_a_request_as_named_is_refused_with_a_stable_code(
+    bank: CoreBanking,
+    from_last4: Optional[str],
+    payee_said: Optional[str],
+    to_last4: Optional[str],
+    amount: int,
+    code: str,
+    message: Optional[str],
+) -> None:
+    with pytest.raises(BankError) as err:
+        bank.quote_request("demo", amount, from_last4, payee=payee_said, to_last4=to_last4)
+    assert err.value.code == code and (message is None or err.value.message == message)
+
+
+def test_the_sql_ledger_quotes_a_named_request_in_one_session(tmp_path) -> None:
+    from sqlalchemy import event
+
+    from assistant.base.db.engine import engine_for
+
+    url = f"sqlite:///{tmp_path / 'bank.db'}"
+    with session_scope(url, write=True) as s:
+        seed_demo_data(s)
+    bank = BankService(url, outbox_key=OUTBOX_KEY)
+    begun: List[object] = []
+    event.listen(engine_for(url), "begin", begun.append)
+    bank.quote_request("demo", 50_000, "6688", payee="张三")
+    assert len(begun) == 1
+
+
 @pytest.mark.parametrize(
     "source,amount,to,kind,code",
     [

@@ -265,6 +265,46 @@ def test_the_lean_sql_store_reads_what_rasas_own_reads(tmp_path, rasa_env, domai
     assert lean.current_slot_values() == own.current_slot_values() and nobody is None
 
 
+def test_the_lean_sql_store_writes_the_rows_rasas_own_writes(tmp_path, domain):
+    """Saves inserted as SQL, without the ORM: the same rows as Rasa's SQL store, turn after turn, a new
+    session included; a tracker saved again unchanged adds nothing."""
+    import sqlite3
+
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.events import SessionStarted
+
+    from assistant.ops.stack.tracker_store import LeanSQLTrackerStore
+
+    stores = [cls(domain, db=str(tmp_path / f"{cls.__name__}.db")) for cls in (SQLTrackerStore, LeanSQLTrackerStore)]
+    events = a_turn_full_of_numbers()
+
+    async def conversation(store):
+        tracker = await store.get_or_create_tracker("demo")
+        for event in events[:4]:
+            tracker.update(event)
+        await store.save(tracker)
+        await store.save(tracker)
+        tracker = await store.retrieve("demo")
+        for event in (*events[4:], SessionStarted(), user("查余额", "check_balance")):
+            tracker.update(event)
+        await store.save(tracker)
+
+    rows = []
+    for store in stores:
+        run_async(conversation(store))
+        with sqlite3.connect(tmp_path / f"{type(store).__name__}.db") as db:
+            found = db.execute(
+                "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
+            )
+            # Timestamps aside (each store's first action_listen is made when its tracker is created).
+            rows.append([(*row[:2], row[3], row[4], {**json.loads(row[5]), "timestamp": 0}) for row in found])
+            assert all(
+                json.loads(data)["timestamp"] == t for t, data in db.execute("SELECT timestamp, data FROM events")
+            )
+    assert rows[0] == rows[1] and len(rows[1]) == 1 + len(events) + 2  # action_listen, the turn, the session
+    assert {r[2] for r in rows[1]} >= {"check_balance"}
+
+
 def test_a_stored_message_keeps_its_best_readings_only():
     """DIET ranks every intent; the stored copy keeps the best ten (the running turn saw them all)."""
     from assistant.ops.stack.tracker_store import STORED_RANKING, mask_event

@@ -176,7 +176,7 @@ class VerificationCode(Base):
     id = Column(Integer, primary_key=True)
     customer_id = Column(String(64), ForeignKey("customers.id"), nullable=False, index=True)
     purpose = Column(String(64), nullable=False)
-    code_hash = Column(String(200), nullable=False)  # scrypt$<salt hex>$<digest hex>
+    code_hash = Column(String(200), nullable=False)  # hmac-sha256$<salt hex>$<digest hex>
     message = Column(Text, nullable=False, default="")  # as sent, with the code starred out
     sealed_code = Column(Text, nullable=True)  # dev only: AES-GCM, readable by the dev outbox; NULL in prod
     created_at = Column(DateTime, nullable=False, default=utcnow)
