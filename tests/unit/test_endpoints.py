@@ -447,3 +447,80 @@ def test_a_long_conversation_starts_a_new_session_at_a_quiet_moment(tmp_path, ra
 
     busy, _ = run_async(talk("mid_task", COMPACT_AFTER_TURNS + 5, open_task=True))
     assert user_turns_in_session(busy) == COMPACT_AFTER_TURNS + 5  # never in the middle of a task
+
+
+def _snapshot(tracker):
+    """What a turn sees of a tracker: its events and its state."""
+    from rasa.shared.core.trackers import EventVerbosity
+
+    state = tracker.current_state(EventVerbosity.ALL)
+    return [e.as_dict() for e in tracker.events], {k: v for k, v in state.items() if k != "latest_event_time"}
+
+
+def test_a_kept_session_is_the_session_read_back(tmp_path, rasa_env, domain):
+    """The next turn starts from the session its save left in memory: the same events and state as
+    reading the rows back (a fresh store of another server), a new conversation and a closed session
+    included, and without touching the rows."""
+    from rasa.shared.core.constants import ACTION_LISTEN_NAME
+    from rasa.shared.core.events import ActionExecuted
+
+    from assistant.ops.stack.tracker_store import COMPACT_AFTER_TURNS
+
+    endpoints = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}))
+    store = load_store(endpoints, domain)
+
+    async def compare(turns: int) -> int:
+        hits = 0
+        tracker = await store.get_or_create_tracker("kept")
+        for n in range(turns):
+            for event in a_turn_full_of_numbers() if n == 0 else (user(f"第{n}句话", "greet"),):
+                tracker.update(event)
+            tracker.update(ActionExecuted("utter_greet"))
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+            await store.save(tracker)
+            fresh = load_store(endpoints, domain)  # reads the rows
+            read_back = await fresh.retrieve("kept")
+            kept = store.inner.kept._by_sender["kept"][1]
+            assert _snapshot(kept) == _snapshot(read_back), f"turn {n}"
+            tracker = await store.retrieve("kept")
+            hits += tracker is kept
+        return hits
+
+    assert run_async(compare(COMPACT_AFTER_TURNS + 3)) == COMPACT_AFTER_TURNS + 3
+
+
+def test_a_kept_session_is_dropped_when_another_server_wrote_since(tmp_path, rasa_env, domain):
+    from rasa.shared.core.events import ActionExecuted
+
+    endpoints = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}))
+    ours, theirs = load_store(endpoints, domain), load_store(endpoints, domain)
+
+    async def turns():
+        tracker = await ours.get_or_create_tracker("moved")
+        tracker.update(user("你好", "greet"))
+        await ours.save(tracker)
+        other = await theirs.retrieve("moved")  # the conversation moved to another server for a turn
+        other.update(user("查余额", "check_balance"))
+        other.update(ActionExecuted("action_check_balance"))
+        await theirs.save(other)
+        back = await ours.retrieve("moved")
+        again = await ours.retrieve("moved")  # a turn takes its kept session: a second read goes to the rows
+        return back, again
+
+    back, again = run_async(turns())
+    assert back.latest_message.text == "查余额" and back.latest_action_name == "action_check_balance"
+    assert _snapshot(again) == _snapshot(back)
+
+
+def test_a_new_model_drops_the_kept_sessions(tmp_path, rasa_env, domain):
+    store = load_store(runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)})), domain)
+
+    async def turn():
+        tracker = await store.get_or_create_tracker("model")
+        tracker.update(user("你好", "greet"))
+        await store.save(tracker)
+
+    run_async(turn())
+    assert "model" in store.inner.kept._by_sender
+    store.domain = domain  # what Rasa does when it loads a model
+    assert "model" not in store.inner.kept._by_sender

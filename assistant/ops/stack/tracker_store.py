@@ -20,7 +20,7 @@ import itertools
 import json
 import weakref
 from collections import OrderedDict
-from typing import Any, Container, Dict, Iterable, List, Optional
+from typing import Any, Container, Dict, Iterable, List, Optional, Tuple
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -40,6 +40,9 @@ from assistant.base.masking import Finding, apply_findings, find_sensitive, mask
 COMPACT_AFTER_TURNS = 30
 # Readings kept for the gateway channel to collect (one per turn in flight is enough; old ones go).
 READINGS_KEPT = 4096
+# Conversations whose latest saved session a Rasa server keeps in memory between their turns (each a
+# few hundred kB at most; a conversation mid-turn holds none).
+SESSIONS_KEPT = 128
 # A stored message keeps its best readings only (the running turn sees them all): DIET ranks every
 # intent, and the full ranking was 60 % of a stored message and of the tracker sent with each action call.
 STORED_RANKING = 10
@@ -190,13 +193,53 @@ def start_new_session_if_long(tracker: DialogueStateTracker, after_turns: int = 
     return True
 
 
+def latest_session(tracker: DialogueStateTracker) -> DialogueStateTracker:
+    """The tracker as the SQL store reads it back: the events from its latest session start on (by
+    timestamp, as ``_event_query`` selects them); the tracker itself when that is all of it."""
+    starts = [event.timestamp for event in tracker.events if isinstance(event, SessionStarted)]
+    since = max(starts) if starts else None
+    if since is None or all(event.timestamp >= since for event in tracker.events):
+        return tracker
+    events = [event for event in tracker.events if event.timestamp >= since]
+    return DialogueStateTracker.from_events(tracker.sender_id, events, tracker.slots.values())
+
+
+class KeptSessions:
+    """The session each conversation's last save left, with the id of the last row it wrote: its next
+    turn (usually on the same server: the gateway routes a customer to one) starts from it instead of
+    reading the rows back, parsing their JSON and replaying every event. A turn takes its entry (so a
+    turn that fails leaves nothing behind), and uses it only while that id is still the conversation's
+    last row: a turn another server ran since, or an API call that wrote events, means reading back."""
+
+    def __init__(self, capacity: int = SESSIONS_KEPT) -> None:
+        self._capacity = capacity
+        self._by_sender: OrderedDict[str, Tuple[int, DialogueStateTracker]] = OrderedDict()
+
+    def put(self, last_id: int, tracker: DialogueStateTracker) -> None:
+        self._by_sender.pop(tracker.sender_id, None)
+        self._by_sender[tracker.sender_id] = (last_id, tracker)
+        while len(self._by_sender) > self._capacity:
+            self._by_sender.popitem(last=False)
+
+    def take(self, sender_id: str) -> Optional[Tuple[int, DialogueStateTracker]]:
+        return self._by_sender.pop(sender_id, None)
+
+    def clear(self) -> None:
+        self._by_sender.clear()
+
+
 class LeanSQLTrackerStore(SQLTrackerStore):
     """Rasa's SQL tracker store with the same rows, queries and results, minus the ORM on the turn's
     path: Rasa rebuilt its session query with the ORM (and compiled it) twice per turn — to read the
     session, then to count it before a save — made an ORM object per event only to read its ``data``
     back, and flushed one ORM object per new event; together a fifth of a small-talk turn in Rasa.
     Here the two statements are built once (the latest session, in id order: Rasa's ``_event_query``)
-    and run as SQL, and a save inserts the new events in one statement."""
+    and run as SQL, and a save inserts the new events in one statement.
+
+    With ``kept`` set (``KeptSessions``; only by an owner that saves trackers nobody touches afterwards,
+    such as ``MaskingTrackerStore``'s masked copies), the session a save wrote is kept for the next turn."""
+
+    kept: Optional[KeptSessions] = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -212,12 +255,16 @@ class LeanSQLTrackerStore(SQLTrackerStore):
         )
         self._session_rows = sa.select(table.c.data).where(in_session).order_by(table.c.id)
         self._session_size = sa.select(sa.func.count()).select_from(table).where(in_session)
+        self._last_id = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender)
         self._insert = table.insert()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
         if fetch_events_from_all_sessions:
             return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        kept = self.kept.take(sender_id) if self.kept is not None else None
         with self.engine.connect() as connection:
+            if kept is not None and connection.execute(self._last_id, {"sender_id": sender_id}).scalar() == kept[0]:
+                return kept[1]
             rows = connection.execute(self._session_rows, {"sender_id": sender_id}).scalars().all()
         if not self.domain or not rows:
             return None
@@ -230,6 +277,11 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             rows = [event_row(tracker.sender_id, event) for event in itertools.islice(tracker.events, stored, None)]
             if rows:
                 connection.execute(self._insert, rows)
+            last_id = None
+            if self.kept is not None:
+                last_id = connection.execute(self._last_id, {"sender_id": tracker.sender_id}).scalar()
+        if self.kept is not None and last_id is not None:
+            self.kept.put(last_id, latest_session(tracker))
 
 
 def event_row(sender_id: str, event: Event) -> Dict[str, Any]:
@@ -294,6 +346,8 @@ class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
             config["type"] = f"{LeanSQLTrackerStore.__module__}.{LeanSQLTrackerStore.__qualname__}"
         self._store = create_tracker_store(EndpointConfig.from_dict(config), domain, event_broker)
         _share_sqlite(self._store)
+        if isinstance(self._store, LeanSQLTrackerStore):
+            self._store.kept = KeptSessions()  # it is given masked copies, which nothing else holds
         self._readings = RecentReadings()
         self._stored = StoredEvents()
         super().__init__(domain, None, **kwargs)
@@ -312,6 +366,8 @@ class MaskingTrackerStore(TrackerStore, SerializedTrackerAsText):
         # Rasa sets the domain when a model is loaded; the real store rebuilds trackers with its slots.
         if hasattr(self, "_store"):
             self._store.domain = domain or Domain.empty()
+            if isinstance(self._store, LeanSQLTrackerStore) and self._store.kept is not None:
+                self._store.kept.clear()  # sessions replayed with the old model's slots
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         self._readings.remember(tracker)
