@@ -191,6 +191,16 @@ def _deliver(session: Session, customer_id: str, *conditions: Any, limit: Option
     return lines
 
 
+def has_undelivered(session: Session, customer_id: str) -> bool:
+    """Agent or system lines are waiting for the customer (a closed handoff's last words, say)."""
+    waiting = select(HandoffMessage.id).where(
+        HandoffMessage.customer_id == customer_id,
+        HandoffMessage.sender.in_(TO_CUSTOMER),
+        HandoffMessage.delivered.is_(False),
+    )
+    return session.scalar(waiting.limit(1)) is not None
+
+
 def take_undelivered(session: Session, customer_id: str) -> List[HandoffMessage]:
     """Agent and system lines the customer has not received yet."""
     return _deliver(session, customer_id, HandoffMessage.delivered.is_(False))

@@ -31,6 +31,7 @@ from assistant.desk.handoffs import (
     active_handoff_view,
     add_line,
     handoff_view,
+    has_undelivered,
     take_undelivered,
     updates_since,
 )
@@ -83,13 +84,19 @@ def _handoff_started(replies: List[Dict[str, Any]]) -> Optional[int]:
     return None
 
 
-def _to_agent(request: Request, customer_id: str, text: str) -> Optional[Dict[str, Any]]:
-    """Hand the message to the agent when the conversation is with one; None when it is the bot's.
-    Most conversations are the bot's: that is asked in a read-only transaction, so the usual message
-    never waits for (or takes) SQLite's write lock here."""
+def _desk_state(request: Request, customer_id: str) -> Optional[bool]:
+    """None when an agent has the conversation; else whether desk lines wait for the customer. Most
+    conversations are the bot's: that is asked in a read-only transaction, so the usual message never
+    waits for (or takes) SQLite's write lock here, and the turn's own transaction asks the desk again
+    only when something is there (or the turn started a handoff)."""
     with session_scope(request.app.ctx.settings.database_url) as session:
-        if active_handoff(session, customer_id) is None:
+        if active_handoff(session, customer_id) is not None:
             return None
+        return has_undelivered(session, customer_id)
+
+
+def _to_agent(request: Request, customer_id: str, text: str) -> Optional[Dict[str, Any]]:
+    """Hand the message to the agent the conversation is with; None when the handoff ended meanwhile."""
     with session_scope(request.app.ctx.settings.database_url, write=True) as session:
         handoff = active_handoff(session, customer_id)
         if handoff is None:
@@ -190,7 +197,9 @@ def _metadata(customer_id: str, voice: bool, body: Dict[str, Any], strength: str
     return meta
 
 
-async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str, Any]) -> Dict[str, Any]:
+async def _to_bot(
+    request: Request, customer_id: str, text: str, body: Dict[str, Any], desk_lines_waiting: bool = True
+) -> Dict[str, Any]:
     rasa = request.app.ctx.rasa
     understood: Optional[Understanding] = None
     try:
@@ -225,11 +234,13 @@ async def _to_bot(request: Request, customer_id: str, text: str, body: Dict[str,
             logger.warning("could not read the tracker of %s: %s", customer_id, exc)
             parse = {}
     view, pending = None, []
+    started = _handoff_started(replies)
     try:
         with session_scope(request.app.ctx.settings.database_url, write=True) as session:
-            record_bot_turn(session, customer_id, text, parse, _handoff_started(replies), busy)
-            view = active_handoff_view(session, customer_id)
-            pending = [from_desk(line) for line in take_undelivered(session, customer_id)]
+            record_bot_turn(session, customer_id, text, parse, started, busy)
+            if desk_lines_waiting or started is not None:
+                view = active_handoff_view(session, customer_id)
+                pending = [from_desk(line) for line in take_undelivered(session, customer_id)]
     except Exception:  # noqa: BLE001 - the bot has acted: the customer still gets its answer
         logger.exception("could not record the turn of %s; answering anyway", customer_id)
     return {"messages": pending + notice_replies(request, customer_id) + replies, "handoff": view}
@@ -244,7 +255,10 @@ async def chat(request: Request) -> HTTPResponse:
     customer_id = request.ctx.principal.sub  # the conversation is the verified customer's, never the body's
     async with _customer_lock(customer_id):
         phrases = remember_scam_words(request, customer_id, text)
-        answer = _to_agent(request, customer_id, text) or await _to_bot(request, customer_id, text, body)
+        waiting = _desk_state(request, customer_id)
+        answer = _to_agent(request, customer_id, text) if waiting is None else None
+        if answer is None:  # the bot's conversation (or the handoff ended a moment ago: ask the desk after)
+            answer = await _to_bot(request, customer_id, text, body, desk_lines_waiting=waiting is not False)
         if phrases:
             answer["messages"].append(fraud_warning(phrases))
     return json(answer)

@@ -6,19 +6,22 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assistant.ops.stack.rasa_speedups import speed_up_rasa
+from tests.support.asyncrun import run_async
 
 
 @pytest.fixture(scope="module")
 def original():
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.events import Event
+    from rasa.utils.endpoints import EndpointConfig
 
-    before = (Event.resolve_by_type, RemoteAction._validate_action_result)
+    before = (Event.resolve_by_type, RemoteAction._validate_action_result, EndpointConfig.session)
     speed_up_rasa()
     speed_up_rasa()  # a second call changes nothing
     yield before
     Event.resolve_by_type = staticmethod(before[0])
     RemoteAction._validate_action_result = before[1]
+    EndpointConfig.session = before[2]
 
 
 def test_every_event_type_resolves_to_rasas_class(original):
@@ -121,3 +124,38 @@ def test_the_check_by_event_type_agrees_with_the_full_schema(events, responses):
     quick = events_by_type_check(schema, validator_for(schema))
     answer = {"events": events} if responses is None else {"events": events, "responses": responses}
     assert quick is not None and quick(answer) == full.is_valid(answer)
+
+
+def test_calls_to_an_endpoint_reuse_one_connection_and_send_the_same_json(original):
+    """Rasa opened a new connection for every action call; the body, headers and answer stay Rasa's."""
+    from aiohttp import web
+    from rasa.utils.endpoints import EndpointConfig
+
+    body = {"next_action": "action_x", "tracker": {"events": [{"event": "user", "text": "给张三转五十/元"}]}, "n": 1.5}
+
+    async def scenario():
+        peers, seen = set(), []
+
+        async def webhook(request):
+            peers.add(request.transport.get_extra_info("peername"))  # the client's address and port
+            seen.append((await request.json(), request.headers.get("X-Action-Secret")))
+            return web.json_response({"events": [], "responses": [{"text": "好"}]})
+
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        endpoint = EndpointConfig(f"http://127.0.0.1:{port}/webhook", headers={"X-Action-Secret": "s"})
+        answers = [await endpoint.request(json=body, method="post") for _ in range(3)]
+        async with endpoint.session() as session:
+            await session.close()  # the server would close it with its loop
+        await runner.cleanup()
+        return peers, seen, answers
+
+    peers, seen, answers = run_async(scenario())
+    assert len(peers) == 1
+    assert seen == [(body, "s")] * 3
+    assert answers == [{"events": [], "responses": [{"text": "好"}]}] * 3

@@ -1,16 +1,25 @@
-"""Two places where Rasa 3.6 redoes, on every turn, work whose result never changes while a server
-runs; found with py-spy on a running Rasa server (``docs/performance.md``) and done once here.
+"""Places where Rasa 3.6 redoes, on every turn, work whose result never changes while a server runs;
+found with py-spy on a running Rasa server (``docs/performance.md``) and done once here.
 
-Both keep Rasa's behaviour: the same class for an event type name, the same schema and the same
-``ValidationError`` for a bad action-server answer. Installed by ``assistant.ops.stack.rasa_server``
-before Rasa starts; calling ``speed_up_rasa`` again changes nothing.
+Each keeps Rasa's behaviour: the same class for an event type name, the same schema and the same
+``ValidationError`` for a bad action-server answer, the same requests to its endpoints. Installed by
+``assistant.ops.stack.rasa_server`` before Rasa starts; calling ``speed_up_rasa`` again changes nothing.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+import weakref
 from typing import Any, Callable, Dict, Optional
 
+import ujson
+
 CACHED = "_assistant_cached"
+KEPT_SESSIONS = "_assistant_sessions"
+# Idle connections to an endpoint are dropped after this long: well inside the action server's own
+# keep-alive (Sanic's default, 5 s), so Rasa never sends on a connection the server is closing.
+ENDPOINT_KEEPALIVE_S = 2.0
 
 
 def cache_event_types() -> None:
@@ -108,6 +117,62 @@ def check_action_answers_with_one_validator() -> None:
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
 
 
+def _dumps(value: Any) -> str:
+    """JSON text for a request body: ujson (the tracker sent with every action call is 30-140 kB; ~2.3x
+    quicker than the standard library), the standard library for what ujson refuses."""
+    try:
+        return ujson.dumps(value, ensure_ascii=False, escape_forward_slashes=False)
+    except (TypeError, OverflowError, ValueError):
+        return json.dumps(value)
+
+
+class _KeptSession:
+    """``async with endpoint.session()`` on a session that outlives the block (it is closed with its loop)."""
+
+    def __init__(self, session: Any) -> None:
+        self._session = session
+
+    async def __aenter__(self) -> Any:
+        return self._session
+
+    async def __aexit__(self, *_: Any) -> None:
+        return None
+
+
+def keep_endpoint_connections() -> None:
+    """Rasa's ``EndpointConfig.request`` opened a new aiohttp session — a new TCP connection, accepted by
+    the action server — for every action call, and closed it after. Each endpoint now keeps one session
+    per event loop (the same headers, authentication and timeout) whose connections are reused."""
+    import aiohttp
+    from rasa.utils.endpoints import DEFAULT_REQUEST_TIMEOUT, EndpointConfig
+
+    if getattr(EndpointConfig.session, CACHED, False):
+        return
+
+    def session(self: EndpointConfig) -> Any:
+        # Kept on the endpoint itself (it is not hashable), one per event loop (tests run several).
+        sessions = self.__dict__.setdefault(KEPT_SESSIONS, weakref.WeakKeyDictionary())
+        loop = asyncio.get_running_loop()
+        current = sessions.get(loop)
+        if current is None or current.closed:
+            auth = (
+                aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+            )
+            current = aiohttp.ClientSession(
+                headers=self.headers,
+                auth=auth,
+                timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+                connector=aiohttp.TCPConnector(keepalive_timeout=ENDPOINT_KEEPALIVE_S),
+                json_serialize=_dumps,
+            )
+            sessions[loop] = current
+        return _KeptSession(current)
+
+    setattr(session, CACHED, True)
+    EndpointConfig.session = session  # type: ignore[method-assign, assignment]
+
+
 def speed_up_rasa() -> None:
     cache_event_types()
     check_action_answers_with_one_validator()
+    keep_endpoint_connections()
