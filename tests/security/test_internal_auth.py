@@ -150,3 +150,13 @@ def test_the_launcher_generates_secrets_and_keeps_them_off_argv(tmp_path: Path) 
         rasa_argv(["--auth-token", "x"], "token")
     with pytest.raises(SystemExit):
         rasa_argv(["--enable-api"], "")
+
+
+@pytest.mark.parametrize("token", ["-starts-with-a-dash_0123456789abcdef", "_x", "plain0123456789"])
+def test_rasas_cli_reads_any_generated_token(token):
+    """token_urlsafe may begin with "-": Rasa's own parser must still take it as the token."""
+    from rasa.__main__ import create_argument_parser
+
+    argv = rasa_argv(["--enable-api", "-p", "5005"], token)
+    assert argv[:2] == ["rasa", "run"]
+    assert create_argument_parser().parse_args(argv[1:]).auth_token == token

@@ -17,7 +17,9 @@ def rasa_argv(args: List[str], token: str) -> List[str]:
         raise SystemExit("pass the API token in RASA_AUTH_TOKEN, not on the command line")
     if not token:
         raise SystemExit(f"{TOKEN_ENV} is not set: Rasa's HTTP API would be open to every local process")
-    return ["rasa", "run", *args, "--auth-token", token]
+    # One argument: a generated token may begin with "-" (token_urlsafe), which argparse would read as
+    # an option after a separate "--auth-token" (1 start in 64 failed with "expected one argument").
+    return ["rasa", "run", *args, f"--auth-token={token}"]
 
 
 def main() -> None:
