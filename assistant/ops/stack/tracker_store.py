@@ -233,7 +233,7 @@ class LeanSQLTrackerStore(SQLTrackerStore):
     path: Rasa rebuilt its session query with the ORM (and compiled it) twice per turn — to read the
     session, then to count it before a save — made an ORM object per event only to read its ``data``
     back, and flushed one ORM object per new event; together a fifth of a small-talk turn in Rasa.
-    Here the two statements are built once (the latest session, in id order: Rasa's ``_event_query``)
+    Here the statements are built once (the latest session, in id order: Rasa's ``_event_query``)
     and run as SQL, and a save inserts the new events in one statement.
 
     With ``kept`` set (``KeptSessions``; only by an owner that saves trackers nobody touches afterwards,
@@ -254,18 +254,20 @@ class LeanSQLTrackerStore(SQLTrackerStore):
             table.c.sender_id == sender, sa.or_(table.c.timestamp >= session_start, session_start.is_(None))
         )
         self._session_rows = sa.select(table.c.data).where(in_session).order_by(table.c.id)
+        self._all_rows = sa.select(table.c.data).where(table.c.sender_id == sender).order_by(table.c.id)
         self._session_size = sa.select(sa.func.count()).select_from(table).where(in_session)
         self._last_id = sa.select(sa.func.max(table.c.id)).where(table.c.sender_id == sender)
         self._insert = table.insert()
 
     async def _retrieve(self, sender_id: str, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
-        if fetch_events_from_all_sessions:
-            return await super()._retrieve(sender_id, fetch_events_from_all_sessions)
-        kept = self.kept.take(sender_id) if self.kept is not None else None
+        kept = None
+        if self.kept is not None and not fetch_events_from_all_sessions:
+            kept = self.kept.take(sender_id)
         with self.engine.connect() as connection:
             if kept is not None and connection.execute(self._last_id, {"sender_id": sender_id}).scalar() == kept[0]:
                 return kept[1]
-            rows = connection.execute(self._session_rows, {"sender_id": sender_id}).scalars().all()
+            statement = self._all_rows if fetch_events_from_all_sessions else self._session_rows
+            rows = connection.execute(statement, {"sender_id": sender_id}).scalars().all()
         if not self.domain or not rows:
             return None
         return DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
