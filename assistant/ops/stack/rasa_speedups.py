@@ -127,7 +127,7 @@ def _dumps(value: Any) -> str:
 
 
 class _KeptSession:
-    """``async with endpoint.session()`` on a session that outlives the block (it is closed with its loop)."""
+    """``async with endpoint.session()`` on a session that outlives the block (it lives as long as its loop)."""
 
     def __init__(self, session: Any) -> None:
         self._session = session
