@@ -163,8 +163,11 @@ class Supervisor:
         return False
 
     def warm_up_rasa(self) -> None:
-        """Every Rasa server this launcher runs parses a few messages before the stack says it is ready."""
-        for url in self.settings.rasa_urls if not self.settings.rasa_server_urls else []:
+        """Every Rasa server this launcher runs parses a few messages before the stack says it is ready
+        (servers named in RASA_URLS run elsewhere: their own launcher warms them up)."""
+        if self.settings.rasa_server_urls:
+            return
+        for url in self.settings.rasa_urls:
             warm_up(self.settings, url)
 
     def stop(self) -> None:
