@@ -1,6 +1,7 @@
 """The endpoints file Rasa runs with, and the masking tracker store it names."""
 
 import json
+import os
 
 import pytest
 import yaml
@@ -265,44 +266,70 @@ def test_the_lean_sql_store_reads_what_rasas_own_reads(tmp_path, rasa_env, domai
     assert lean.current_slot_values() == own.current_slot_values() and nobody is None
 
 
-def test_the_lean_sql_store_writes_the_rows_rasas_own_writes(tmp_path, domain):
-    """Saves inserted as SQL, without the ORM: the same rows as Rasa's SQL store, turn after turn, a new
-    session included; a tracker saved again unchanged adds nothing."""
-    import sqlite3
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "")
 
+
+def sql_store(cls, dialect: str, tmp_path, name: str):
+    """A Rasa SQL tracker store of class ``cls`` on SQLite (the file ``name``) or the test PostgreSQL."""
+    if dialect == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("TEST_POSTGRES_URL not set (e.g. postgresql://postgres@localhost/assistant_test)")
+        return cls(None, dialect="postgresql", host=POSTGRES_URL)
+    return cls(None, db=str(tmp_path / f"{name}.db"))
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_the_lean_sql_store_writes_the_rows_rasas_own_writes(tmp_path, domain, dialect):
+    """Saves inserted as SQL, without the ORM: the same rows as Rasa's SQL store, turn after turn, a new
+    session included; a tracker saved again unchanged adds nothing; what it reads back is Rasa's."""
+    import uuid
+
+    import sqlalchemy as sa
     from rasa.core.tracker_store import SQLTrackerStore
     from rasa.shared.core.events import SessionStarted
 
     from assistant.ops.stack.tracker_store import LeanSQLTrackerStore
 
-    stores = [cls(domain, db=str(tmp_path / f"{cls.__name__}.db")) for cls in (SQLTrackerStore, LeanSQLTrackerStore)]
+    classes = (SQLTrackerStore, LeanSQLTrackerStore)
+    stores = [sql_store(cls, dialect, tmp_path, cls.__name__) for cls in classes]
+    for store in stores:
+        store.domain = domain
     events = a_turn_full_of_numbers()
+    senders = [f"lean-{uuid.uuid4().hex[:12]}" for _ in stores]  # PostgreSQL: one table for both stores
 
-    async def conversation(store):
-        tracker = await store.get_or_create_tracker("demo")
+    async def conversation(store, sender):
+        tracker = await store.get_or_create_tracker(sender)
         for event in events[:4]:
             tracker.update(event)
         await store.save(tracker)
         await store.save(tracker)
-        tracker = await store.retrieve("demo")
+        tracker = await store.retrieve(sender)
         for event in (*events[4:], SessionStarted(), user("查余额", "check_balance")):
             tracker.update(event)
         await store.save(tracker)
+        readers = [sql_store(cls, dialect, tmp_path, type(store).__name__) for cls in classes]  # the same rows
+        for reader in readers:
+            reader.domain = domain
+        return [await r.retrieve(sender) for r in readers], [await r.retrieve_full_tracker(sender) for r in readers]
 
     rows = []
-    for store in stores:
-        run_async(conversation(store))
-        with sqlite3.connect(tmp_path / f"{type(store).__name__}.db") as db:
+    for store, sender in zip(stores, senders):
+        (lean, own), (lean_all, own_all) = run_async(conversation(store, sender))
+        assert lean.events == own.events and lean_all.events == own_all.events and len(lean.events) == 2
+        with store.engine.begin() as db:
             found = db.execute(
-                "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events ORDER BY id"
-            )
-            # Timestamps aside (each store's first action_listen is made when its tracker is created).
-            rows.append([(*row[:2], row[3], row[4], {**json.loads(row[5]), "timestamp": 0}) for row in found])
-            assert all(
-                json.loads(data)["timestamp"] == t for t, data in db.execute("SELECT timestamp, data FROM events")
-            )
+                sa.text(
+                    "SELECT type_name, timestamp, intent_name, action_name, data FROM events"
+                    " WHERE sender_id = :s ORDER BY id"
+                ),
+                {"s": sender},
+            ).all()
+            db.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
+        # Timestamps aside (each store's first action_listen is made when its tracker is created).
+        assert all(json.loads(row[4])["timestamp"] == row[1] for row in found)
+        rows.append([(row[0], row[2], row[3], {**json.loads(row[4]), "timestamp": 0}) for row in found])
     assert rows[0] == rows[1] and len(rows[1]) == 1 + len(events) + 2  # action_listen, the turn, the session
-    assert {r[2] for r in rows[1]} >= {"check_balance"}
+    assert {r[1] for r in rows[1]} >= {"check_balance"}
 
 
 def test_a_stored_message_keeps_its_best_readings_only():
@@ -489,25 +516,37 @@ def test_a_kept_session_is_the_session_read_back(tmp_path, rasa_env, domain):
     assert run_async(compare(COMPACT_AFTER_TURNS + 3)) == COMPACT_AFTER_TURNS + 3
 
 
-def test_a_kept_session_is_dropped_when_another_server_wrote_since(tmp_path, rasa_env, domain):
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql"])
+def test_a_kept_session_is_dropped_when_another_server_wrote_since(tmp_path, rasa_env, domain, dialect):
+    import uuid
+
+    import sqlalchemy as sa
     from rasa.shared.core.events import ActionExecuted
 
-    endpoints = runtime_endpoints(Settings.from_env({"ASSISTANT_DATA_DIR": str(tmp_path)}))
+    env = {"ASSISTANT_DATA_DIR": str(tmp_path)}
+    if dialect == "postgresql":
+        if not POSTGRES_URL:
+            pytest.skip("TEST_POSTGRES_URL not set (e.g. postgresql://postgres@localhost/assistant_test)")
+        env["DATABASE_URL"] = POSTGRES_URL
+    endpoints = runtime_endpoints(Settings.from_env(env))
     ours, theirs = load_store(endpoints, domain), load_store(endpoints, domain)
+    sender = f"moved-{uuid.uuid4().hex[:12]}"
 
     async def turns():
-        tracker = await ours.get_or_create_tracker("moved")
+        tracker = await ours.get_or_create_tracker(sender)
         tracker.update(user("你好", "greet"))
         await ours.save(tracker)
-        other = await theirs.retrieve("moved")  # the conversation moved to another server for a turn
+        other = await theirs.retrieve(sender)  # the conversation moved to another server for a turn
         other.update(user("查余额", "check_balance"))
         other.update(ActionExecuted("action_check_balance"))
         await theirs.save(other)
-        back = await ours.retrieve("moved")
-        again = await ours.retrieve("moved")  # a turn takes its kept session: a second read goes to the rows
+        back = await ours.retrieve(sender)
+        again = await ours.retrieve(sender)  # a turn takes its kept session: a second read goes to the rows
         return back, again
 
     back, again = run_async(turns())
+    with ours.inner.engine.begin() as db:  # PostgreSQL's table is shared with other runs
+        db.execute(sa.text("DELETE FROM events WHERE sender_id = :s"), {"s": sender})
     assert back.latest_message.text == "查余额" and back.latest_action_name == "action_check_balance"
     assert _snapshot(again) == _snapshot(back)
 
