@@ -131,7 +131,12 @@ def test_calls_to_an_endpoint_reuse_one_connection_and_send_the_same_json(origin
     from aiohttp import web
     from rasa.utils.endpoints import EndpointConfig
 
-    body = {"next_action": "action_x", "tracker": {"events": [{"event": "user", "text": "给张三转五十/元"}]}, "n": 1.5}
+    body = {
+        "next_action": "action_x",
+        "tracker": {"events": [{"event": "user", "text": "给张三转五十/元 \ud800"}]},  # a lone surrogate too
+        "n": 1.5,
+        "big": 2**70,
+    }
 
     async def scenario():
         peers, seen = set(), []
