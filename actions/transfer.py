@@ -33,6 +33,7 @@ from actions.task_form import (
     held_text,
     sentence,
 )
+from assistant.bank.protocol import request_accounts
 from assistant.bank.types import BankError, TransferQuote
 from assistant.base.money import format_cny
 
@@ -238,21 +239,32 @@ class ActionSubmitTransfer(SubmitTask):
         return ValidateTransferForm().all_slots()
 
     def execute(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+        """The bank checks everything again when it executes (the fixed rules, then a risk decision that
+        is recorded), so no quote goes first: its refusals are the execution's own."""
         slots = {s: tracker.get_slot(s) for s in self.slot_names()}
-        q = transfer_quote(tracker, slots)
         customer = customer_id(tracker)
+        cents = amount_cents(slots.get("transfer_amount"))
+        if cents is None:
+            raise BankError("invalid_amount", "转账金额必须大于零")
+        source, target = request_accounts(
+            bank().accounts(customer), slots.get("transfer_from"), slots.get("transfer_to_account")
+        )
+        payee = None if target is not None else bank().resolve_payee(customer, slots.get("transfer_payee") or "")
+        if target is None and payee is None:
+            raise BankError("payee_not_found", "没有找到该收款人")
         receipt = bank().execute_transfer(
             customer,
             slots["transfer_key"],
-            q.from_account.id,
-            q.amount_cents,
-            payee_id=q.payee.id if q.payee else None,
-            to_account_id=q.to_account.id if q.to_account else None,
+            source.id,
+            cents,
+            payee_id=payee.id if payee else None,
+            to_account_id=target.id if target else None,
             assurance=assurance_of(tracker, slots, "transfer"),
         )
         if not receipt.completed:  # held for review: reserved, not sent; the back office decides
-            reasons = [r.text for r in q.risk.reasons] if q.risk is not None else []
-            dispatcher.utter_message(text=held_text("转账", reasons, receipt.status), json_message=receipt.to_json())
+            dispatcher.utter_message(
+                text=held_text("转账", list(receipt.reasons), receipt.status), json_message=receipt.to_json()
+            )
             return
         balance = format_cny(receipt.from_account.balance_cents)
         dispatcher.utter_message(

@@ -14,6 +14,7 @@ until the back office releases or cancels it (assistant.bank.holds), ``allow`` m
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import replace
 from datetime import date, datetime
@@ -320,6 +321,7 @@ def held_receipt(session: Session, held: HeldTransfer, replayed: bool = False) -
         replayed=replayed,
         status="held" if held.status == "held" else "cancelled",
         held_id=held.id,
+        reasons=tuple(str(r.get("text") or "") for r in json.loads(held.reasons or "[]") if r.get("text")),
     )
 
 

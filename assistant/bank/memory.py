@@ -890,6 +890,7 @@ class InMemoryBank(CoreBanking):
             replayed=replayed,
             status="held" if row.status == "held" else "cancelled",
             held_id=row.id,
+            reasons=tuple(str(r.get("text") or "") for r in row.reasons if r.get("text")),
         )
 
     def _held(self, held_id: int) -> _Held:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from assistant.bank.risk.types import RiskDecision
 from assistant.base.clock import iso_utc
@@ -154,6 +154,7 @@ class Receipt:
     replayed: bool = False  # True when the idempotency key had already been used: nothing moved now
     status: str = "completed"  # completed | held | cancelled
     held_id: Optional[int] = None  # the hold this request went through, if it was held
+    reasons: Tuple[str, ...] = ()  # held or cancelled: why it was held, the risk decision's words
 
     @property
     def completed(self) -> bool:

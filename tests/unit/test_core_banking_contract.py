@@ -398,8 +398,11 @@ def test_a_scam_script_needs_the_warning_and_a_large_amount_is_held(bank: CoreBa
     verify(bank, "transfer:s2")  # ¥8,000: from the hold threshold on, held even after the warning
     held = bank.execute_transfer("demo", "s2", src.id, 800_000, payee_id=ls.id, assurance=acknowledged)
     assert (held.status, held.transfer_id, held.replayed) == ("held", 0, False) and held.held_id
+    shown = [r["text"] for r in bank.held_transfers()[0].reasons]
+    assert held.reasons and list(held.reasons) == shown  # why, as the back office sees it
     again = bank.execute_transfer("demo", "s2", src.id, 800_000, payee_id=ls.id, assurance=acknowledged)
     assert again.replayed and again.held_id == held.held_id and again.status == "held"
+    assert again.reasons == held.reasons
     left = 5_238_050 - 100_000
     assert acct(bank, "6688").balance_cents == left  # reserved, not moved
     with pytest.raises(BankError) as err:  # ...and not available either
