@@ -33,7 +33,7 @@ from actions.task_form import (
     held_text,
     sentence,
 )
-from assistant.bank.protocol import request_accounts
+from assistant.bank.protocol import request_parties
 from assistant.bank.types import BankError, TransferQuote
 from assistant.base.money import format_cny
 
@@ -48,15 +48,20 @@ def _amount_yuan(cents: int) -> float:
     return round(cents / 100, 2)
 
 
-def transfer_quote(tracker: Tracker, slots: Dict[str, Any]) -> TransferQuote:
-    """The quote for the details in ``slots`` (raises BankError when they cannot go ahead), with its risk
-    decision for what the customer proved so far (the token's strength, the code and warning slots)."""
+def transfer_cents(slots: Dict[str, Any]) -> int:
+    """The amount of the details in ``slots`` in cents (BankError when there is none to send)."""
     cents = amount_cents(slots.get("transfer_amount"))
     if cents is None:
         raise BankError("invalid_amount", "转账金额必须大于零")
+    return cents
+
+
+def transfer_quote(tracker: Tracker, slots: Dict[str, Any]) -> TransferQuote:
+    """The quote for the details in ``slots`` (raises BankError when they cannot go ahead), with its risk
+    decision for what the customer proved so far (the token's strength, the code and warning slots)."""
     return bank().quote_request(
         customer_id(tracker),
-        cents,
+        transfer_cents(slots),
         slots.get("transfer_from"),
         payee=slots.get("transfer_payee"),
         to_last4=slots.get("transfer_to_account"),
@@ -243,15 +248,14 @@ class ActionSubmitTransfer(SubmitTask):
         is recorded), so no quote goes first: its refusals are the execution's own."""
         slots = {s: tracker.get_slot(s) for s in self.slot_names()}
         customer = customer_id(tracker)
-        cents = amount_cents(slots.get("transfer_amount"))
-        if cents is None:
-            raise BankError("invalid_amount", "转账金额必须大于零")
-        source, target = request_accounts(
-            bank().accounts(customer), slots.get("transfer_from"), slots.get("transfer_to_account")
+        cents = transfer_cents(slots)
+        source, target, payee = request_parties(
+            bank().accounts(customer),
+            slots.get("transfer_from"),
+            slots.get("transfer_to_account"),
+            slots.get("transfer_payee"),
+            lambda said: bank().resolve_payee(customer, said),
         )
-        payee = None if target is not None else bank().resolve_payee(customer, slots.get("transfer_payee") or "")
-        if target is None and payee is None:
-            raise BankError("payee_not_found", "没有找到该收款人")
         receipt = bank().execute_transfer(
             customer,
             slots["transfer_key"],

@@ -18,7 +18,7 @@ import json
 import time
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, Optional, Tuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -308,6 +308,11 @@ def replay(session: Session, customer_id: str, key: str) -> Optional[Receipt]:
     return held_receipt(session, held, replayed=True)
 
 
+def reason_texts(reasons: Iterable[Dict[str, str]]) -> Tuple[str, ...]:
+    """A hold's reasons (``[{"code", "text"}]``) as the customer is told them."""
+    return tuple(str(r["text"]) for r in reasons if r.get("text"))
+
+
 def held_receipt(session: Session, held: HeldTransfer, replayed: bool = False) -> Receipt:
     """A request that went to review: nothing moved (``transfer_id`` 0), the hold's status and id."""
     return Receipt(
@@ -321,7 +326,7 @@ def held_receipt(session: Session, held: HeldTransfer, replayed: bool = False) -
         replayed=replayed,
         status="held" if held.status == "held" else "cancelled",
         held_id=held.id,
-        reasons=tuple(str(r.get("text") or "") for r in json.loads(held.reasons or "[]") if r.get("text")),
+        reasons=reason_texts(json.loads(held.reasons or "[]")),
     )
 
 

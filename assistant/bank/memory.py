@@ -25,7 +25,7 @@ from typing import Any, Callable, Dict, Iterable, Iterator, List, Optional, Sequ
 from assistant.bank import book, history, holds, ledger, seed, verification
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
-from assistant.bank.protocol import CoreBanking, named_account, primary_debit, request_accounts
+from assistant.bank.protocol import CoreBanking, named_account, primary_debit, request_parties
 from assistant.bank.risk import context as risk_context
 from assistant.bank.risk.context import counted
 from assistant.bank.risk.engine import decide
@@ -399,13 +399,22 @@ class InMemoryBank(CoreBanking):
         assurance: Optional[Assurance] = None,
     ) -> TransferQuote:
         with self._lock:
-            source, target = request_accounts(self.accounts(customer_id), from_last4, to_last4)
-            if target is not None:
-                return self.quote_transfer(customer_id, source.id, amount_cents, None, target.id, kind, assurance)
-            found = self.resolve_payee(customer_id, payee or "")
-            if found is None:
-                raise BankError("payee_not_found", "没有找到该收款人")
-            return self.quote_transfer(customer_id, source.id, amount_cents, found.id, None, kind, assurance)
+            source, target, found = request_parties(
+                self.accounts(customer_id),
+                from_last4,
+                to_last4,
+                payee,
+                lambda said: self.resolve_payee(customer_id, said),
+            )
+            return self.quote_transfer(
+                customer_id,
+                source.id,
+                amount_cents,
+                found.id if found else None,
+                target.id if target else None,
+                kind,
+                assurance,
+            )
 
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
         with self._lock:
@@ -890,7 +899,7 @@ class InMemoryBank(CoreBanking):
             replayed=replayed,
             status="held" if row.status == "held" else "cancelled",
             held_id=row.id,
-            reasons=tuple(str(r.get("text") or "") for r in row.reasons if r.get("text")),
+            reasons=ledger.reason_texts(row.reasons),
         )
 
     def _held(self, held_id: int) -> _Held:

@@ -16,7 +16,7 @@ every implementation, so what is promised here is what callers may rely on:
 from __future__ import annotations
 
 from datetime import date
-from typing import Dict, List, Optional, Protocol, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Protocol, Sequence, Tuple, TypeVar
 
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
@@ -32,6 +32,8 @@ from assistant.bank.types import (
     Receipt,
     TransferQuote,
 )
+
+P = TypeVar("P")  # a payee as an implementation finds it (an ORM row, a view): only its ``id`` is used
 
 
 class CoreBanking(Protocol):
@@ -286,19 +288,27 @@ def primary_debit(accounts: List[AccountView]) -> Optional[AccountView]:
     )
 
 
-def request_accounts(
-    accounts: List[AccountView], from_last4: Optional[str], to_last4: Optional[str]
-) -> Tuple[AccountView, Optional[AccountView]]:
-    """``quote_request``'s paying account and own target account: one rule for every implementation."""
+def request_parties(
+    accounts: List[AccountView],
+    from_last4: Optional[str],
+    to_last4: Optional[str],
+    payee: Optional[str],
+    find_payee: Callable[[str], Optional[P]],
+) -> Tuple[AccountView, Optional[AccountView], Optional[P]]:
+    """``quote_request``'s paying account, then the own target account or else the payee (looked up
+    with the implementation's ``find_payee`` only then): one rule for every implementation and caller."""
     source = named_account(accounts, from_last4) if from_last4 else None
     if source is None:
         raise BankError("account_not_found", "没有找到付款账户")
-    if not to_last4:
-        return source, None
-    target = named_account(accounts, to_last4)
-    if target is None:
-        raise BankError("account_not_found", "没有找到收款账户")
-    return source, target
+    if to_last4:
+        target = named_account(accounts, to_last4)
+        if target is None:
+            raise BankError("account_not_found", "没有找到收款账户")
+        return source, target, None
+    found = find_payee(payee or "")
+    if found is None:
+        raise BankError("payee_not_found", "没有找到该收款人")
+    return source, None, found
 
 
-__all__ = ["CoreBanking", "named_account", "primary_debit", "request_accounts"]
+__all__ = ["CoreBanking", "named_account", "primary_debit", "request_parties"]

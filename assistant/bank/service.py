@@ -17,7 +17,7 @@ from assistant.bank import book, cards, history, holds, ledger, outcomes, verifi
 from assistant.bank.history import HistoryPage
 from assistant.bank.outcomes import Outcome
 from assistant.bank.payees import find_payee, payees_of
-from assistant.bank.protocol import CoreBanking, named_account, primary_debit, request_accounts
+from assistant.bank.protocol import CoreBanking, named_account, primary_debit, request_parties
 from assistant.bank.risk import store
 from assistant.bank.risk.types import Assurance
 from assistant.bank.types import (
@@ -106,13 +106,23 @@ class BankService:
     ) -> TransferQuote:
         with session_scope(self.url) as s:
             rows = s.scalars(select(Account).where(Account.customer_id == customer_id).order_by(Account.id))
-            source, target = request_accounts([ledger.account_view(a) for a in rows], from_last4, to_last4)
-            if target is not None:
-                return ledger.quote(s, customer_id, source.id, amount_cents, None, target.id, kind, assurance)
-            found = find_payee(s, customer_id, payee or "")
-            if found is None:
-                raise BankError("payee_not_found", "没有找到该收款人")
-            return ledger.quote(s, customer_id, source.id, amount_cents, found.id, None, kind, assurance)
+            source, target, found = request_parties(
+                [ledger.account_view(a) for a in rows],
+                from_last4,
+                to_last4,
+                payee,
+                lambda said: find_payee(s, customer_id, said),
+            )
+            return ledger.quote(
+                s,
+                customer_id,
+                source.id,
+                amount_cents,
+                found.id if found else None,
+                target.id if target else None,
+                kind,
+                assurance,
+            )
 
     def send_code(self, customer_id: str, purpose: str, what: str) -> None:
         with session_scope(self.url, write=True) as s:

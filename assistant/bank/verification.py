@@ -5,8 +5,9 @@ ASSISTANT_CODE_SECRET, which is never in the database; checked in constant time)
 with the code starred out. A code has only 10^6 values, so an unkeyed hash, however slow, falls to
 anyone holding the table and enough cores; without the key the table gives nothing to try codes
 against, and the hash costs microseconds instead of scrypt's ~25 ms of CPU per code sent or checked.
-Only in dev, where no SMS is really sent, the code is also kept encrypted (AES-GCM, key derived from the JWT secret by HKDF) so that the dev outbox can
-show what the "phone" received; in prod nothing readable is kept.
+Only in dev, where no SMS is really sent, the code is also kept encrypted (AES-GCM, key derived from
+the JWT secret by HKDF) so that the dev outbox can show what the "phone" received; in prod nothing
+readable is kept.
 
 Times (``now``, created_at, expires_at) are naive UTC from the one clock, so expiry is compared in
 UTC whatever zone the bank or the machine is in.
